@@ -1,0 +1,337 @@
+"""The graph and the engine: grad mode, graph nodes, applying ops, the iterative backward pass.
+
+A node keeps the op, its input Tensors and its parameters, never its output, so a graph is freed by
+reference counting as soon as nobody holds its root. The backward pass sorts the graph iteratively
+(no recursion limit) and reduces every broadcast gradient back to its input's shape in one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = [
+    "Node",
+    "apply",
+    "backward",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+]
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record a graph now."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off: at once when called, restored when used as a context."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Base of no_grad / enable_grad: a context manager and a decorator that restores the mode."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops inside record no graph (evaluation, parameter updates)."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Record a graph even inside ``no_grad``."""
+
+    mode = True
+
+
+class Node:
+    """How a non-leaf Tensor was made: the op, its inputs and parameters (never the output)."""
+
+    __slots__ = ("op", "inputs", "params")
+
+    def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+
+    def name(self) -> str:
+        return f"{self.op.name.capitalize()}Backward"
+
+
+def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
+    """Run ``op.forward`` on the inputs' arrays and, when a gradient is wanted, record a Node."""
+    data = op.forward(*[t.data for t in inputs], **params)
+    if type(data) is not np.ndarray:  # NumPy returns scalars from full reductions
+        data = np.asarray(data)
+    out = _new_tensor(data)
+    if _grad_enabled:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out._node = Node(op, inputs, params)
+                break
+    return out
+
+
+def _new_tensor(data: np.ndarray) -> Tensor:
+    from .tensor import Tensor
+
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = False
+    t._node = None
+    t._retains_grad = False
+    return t
+
+
+def _sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Reduce a broadcast gradient back to ``shape`` (the one place broadcasting is undone)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    if g.shape != shape:
+        raise RuntimeError(f"gradient of shape {g.shape} cannot be reduced to input shape {shape}")
+    return g
+
+
+def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Tensors of the graph in topological order (inputs before outputs), without recursion."""
+    order: list[Tensor] = []
+    done: set[int] = set()
+    stack = [(r, False) for r in reversed(roots)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in done:
+            continue
+        done.add(id(t))  # marked when expanded, so every input lands in `order` before t
+        stack.append((t, True))
+        node = t._node
+        if node is None:
+            continue
+        if node.inputs is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Specify retain_graph=True if you "
+                "need to backward through the graph a second time."
+            )
+        for inp in node.inputs:
+            if inp.requires_grad and id(inp) not in done:
+                stack.append((inp, False))
+    return order
+
+
+def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
+    from .tensor import Tensor
+
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; got shape {t.shape}: "
+                "pass gradient= (a Tensor of the output's shape)"
+            )
+        g = np.ones_like(t.data)
+    elif isinstance(g, Tensor):
+        g = g if create_graph else g.data
+    else:
+        g = np.asarray(g, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise RuntimeError(f"gradient has shape {tuple(g.shape)} but the output has {t.shape}")
+    if create_graph and not isinstance(g, Tensor):
+        g = _new_tensor(np.array(g, dtype=t.dtype))
+    return g
+
+
+def _run_backward(
+    roots: Sequence[Tensor],
+    grad_roots: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    wanted: dict[int, Tensor] | None,
+) -> dict[int, Any]:
+    """Walk the graph once from ``roots``; accumulate into leaves or return grads of ``wanted``."""
+    from .ops import tensor_xp
+
+    for r in roots:
+        if not r.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+    xp = tensor_xp if create_graph else np
+    grads: dict[int, Any] = {}
+    for r, g in zip(roots, grad_roots):
+        gd = _as_grad_data(r, g, create_graph)
+        grads[id(r)] = grads[id(r)] + gd if id(r) in grads else gd
+    order = _toposort(roots)
+    found: dict[int, Any] = {}
+    with set_grad_enabled(create_graph):
+        for t in reversed(order):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            key = id(t)
+            if wanted is not None:
+                if key in wanted:
+                    found[key] = g
+            elif t._node is None or t._retains_grad:
+                _accumulate(t, g, create_graph)
+            node = t._node
+            if node is None:
+                continue
+            inputs = node.inputs
+            if create_graph:
+                out, args = t, inputs
+            else:
+                out, args = t.data, [i.data for i in inputs]
+            for i, inp in enumerate(inputs):
+                if not inp.requires_grad:
+                    continue
+                gi = node.op.vjp(i, xp, g, out, args, node.params)
+                if gi is None:
+                    continue
+                gi = _sum_to(xp, gi, inp.data.shape)
+                k = id(inp)
+                grads[k] = grads[k] + gi if k in grads else gi
+            if not retain_graph:
+                node.inputs = None
+    return found
+
+
+def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
+    """Add ``g`` into ``t.grad``; the first gradient stored is a private copy, never an alias."""
+    from .tensor import Tensor
+
+    if create_graph:
+        gt = g if isinstance(g, Tensor) else _new_tensor(np.array(g))
+        t.grad = gt if t.grad is None else t.grad + gt
+        return
+    if isinstance(g, Tensor):
+        g = g.data
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    if t.grad is None:
+        t.grad = _new_tensor(np.array(g, copy=True))
+    elif t.grad.data.shape == g.shape and t.grad.data.flags.writeable:
+        np.add(t.grad.data, g, out=t.grad.data)
+    else:
+        t.grad.data = t.grad.data + g
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``, as ``torch.autograd.backward``."""
+    roots, grads = _pair(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run_backward(roots, grads, retain_graph, create_graph, None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return d(outputs)/d(inputs) without touching any ``.grad``, as ``torch.autograd.grad``."""
+    from .tensor import Tensor
+
+    roots, grads = _pair(outputs, grad_outputs)
+    single = isinstance(inputs, Tensor)
+    ins = [inputs] if single else list(inputs)
+    for x in ins:
+        if not x.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    found = _run_backward(roots, grads, retain_graph, create_graph, {id(x): x for x in ins})
+    result: list[Tensor | None] = []
+    for n, x in enumerate(ins):
+        g = found.get(id(x))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {n}) appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+        elif isinstance(g, Tensor):
+            result.append(g)
+        else:
+            result.append(_new_tensor(np.array(g, dtype=x.dtype, copy=True)))
+    return tuple(result)
+
+
+def _pair(tensors: Any, grads: Any) -> tuple[list[Tensor], list[Any]]:
+    from .tensor import Tensor
+
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grads is None:
+        gl: list[Any] = [None] * len(roots)
+    elif isinstance(grads, Tensor | np.ndarray) or not isinstance(grads, Iterable):
+        gl = [grads]
+    else:
+        gl = list(grads)
+    if len(gl) != len(roots):
+        raise RuntimeError(f"got {len(roots)} outputs but {len(gl)} gradients")
+    return roots, gl

@@ -1,0 +1,131 @@
+"""Functions that make Tensors: from data, filled, ranges, identity, and random draws."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .random import Generator, get_rng
+from .tensor import Tensor, default_dtype
+
+__all__ = ["tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+           "full_like", "arange", "linspace", "eye", "randn", "rand", "randint", "randperm",
+           "normal"]  # fmt: skip
+
+
+def _shape(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], Sequence):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"negative dimension in size {shape}")
+    return shape
+
+
+def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _float(dtype: Any) -> np.dtype:
+    return default_dtype if dtype is None else np.dtype(dtype)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new Tensor holding a copy of ``data``; Python floats become float32, ints int64."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor that shares memory with ``array`` and keeps its dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor._wrap(array)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.empty(_shape(size), _float(dtype)), requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = default_dtype if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    return _make(np.full(_shape((size,)), fill_value, np.dtype(dtype)), requires_grad)
+
+
+def _like(fill: Any):
+    def fn(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return _make(np.full(x.shape, fill, np.dtype(dtype or x.dtype)), requires_grad)
+
+    return fn
+
+
+zeros_like = _like(0)
+ones_like = _like(1)
+
+
+def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.full(x.shape, fill_value, np.dtype(dtype or x.dtype)), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive); int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
+        dtype = np.int64 if ints else default_dtype
+    return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          generator: Generator | None = None) -> Tensor:
+    """Standard normal samples from the seeded generator."""
+    data = get_rng(generator).standard_normal(_shape(size), dtype=np.float64)
+    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         generator: Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1) from the seeded generator."""
+    data = get_rng(generator).random(_shape(size), dtype=np.float64)
+    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+
+
+def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
+           generator: Generator | None = None) -> Tensor:
+    data = get_rng(generator).normal(mean, std, _shape((size,)))
+    return _make(data.astype(_float(dtype), copy=False), False)
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = np.int64,
+            generator: Generator | None = None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return _make(get_rng(generator).integers(low, high, _shape((size,)), dtype=np.dtype(dtype)),
+                 False)
+
+
+def randperm(n: int, dtype: Any = np.int64, generator: Generator | None = None) -> Tensor:
+    return _make(get_rng(generator).permutation(n).astype(dtype), False)

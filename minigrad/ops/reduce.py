@@ -1,0 +1,237 @@
+"""Reductions with PyTorch's ``dim``/``keepdim``: sum, mean, amax, max, var, std, logsumexp."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from ..autograd import apply
+from . import call, data_of, defop
+
+__all__ = ["sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "gather",
+           "argmax", "argmin"]  # fmt: skip
+
+Axis = int | tuple[int, ...] | None
+return_types = namedtuple("return_types", ["values", "indices"])
+
+
+def _axes(ndim: int, axis: Axis) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out, n = [], builtins.max(ndim, 1)
+    for a in axes:
+        if not -n <= a < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {a})")
+        out.append(a % ndim if ndim else 0)
+    return tuple(out)
+
+
+def _keep(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
+    """Reshape a reduced gradient so it broadcasts against the input (re-insert reduced dims)."""
+    if keepdims or not shape:
+        return g
+    axes = _axes(len(shape), axis)
+    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _count(shape: tuple[int, ...], axis: Axis) -> int:
+    return math.prod(shape[a] for a in _axes(len(shape), axis)) if shape else 1
+
+
+def _sum_rule(xp, g, out, x, axis=None, keepdims=False):
+    return xp.broadcast_to(_keep(g, x.shape, axis, keepdims), x.shape)
+
+
+def _mean_rule(xp, g, out, x, axis=None, keepdims=False):
+    return xp.broadcast_to(_keep(g, x.shape, axis, keepdims) * (1.0 / _count(x.shape, axis)),
+                           x.shape)
+
+
+def _extreme_rule(xp, g, out, x, axis=None, keepdims=False):
+    xd = data_of(x)
+    hit = xd == _keep(data_of(out), xd.shape, axis, keepdims)
+    w = (hit / hit.sum(axis=axis, keepdims=True)).astype(xd.dtype)
+    return _keep(g, x.shape, axis, keepdims) * w
+
+
+def _var_fwd(x, axis=None, correction=1, keepdims=False):
+    return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _std_fwd(x, axis=None, correction=1, keepdims=False):
+    return np.std(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _var_rule(xp, g, out, x, axis=None, correction=1, keepdims=False):
+    n = _count(x.shape, axis) - correction
+    centered = x - xp.mean(x, axis=axis, keepdims=True)
+    return _keep(g, x.shape, axis, keepdims) * centered * (2.0 / n)
+
+
+def _std_rule(xp, g, out, x, axis=None, correction=1, keepdims=False):
+    n = _count(x.shape, axis) - correction
+    centered = x - xp.mean(x, axis=axis, keepdims=True)
+    return _keep(g, x.shape, axis, keepdims) * centered / (_keep(out, x.shape, axis, keepdims) * n)
+
+
+def _logsumexp_fwd(x, axis=None, keepdims=False):
+    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return s if keepdims else np.squeeze(s, axis=_axes(x.ndim, axis))
+
+
+def _logsumexp_rule(xp, g, out, x, axis=None, keepdims=False):
+    return _keep(g, x.shape, axis, keepdims) * xp.exp(x - _keep(out, x.shape, axis, keepdims))
+
+
+def _index_grid(index: np.ndarray, axis: int) -> tuple:
+    grid = list(np.ix_(*[np.arange(n) for n in index.shape]))
+    grid[axis] = index
+    return tuple(grid)
+
+
+def _gather_fwd(x, axis, index):
+    return np.take_along_axis(x, index, axis=axis)
+
+
+def _scatter_add_fwd(g, axis, index, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.add.at(z, _index_grid(index, axis), g)
+    return z
+
+
+SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+            _sum_rule)
+MEAN = defop("mean",
+             lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+             _mean_rule)
+AMAX = defop("amax",
+             lambda x, axis=None, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
+             _extreme_rule)
+AMIN = defop("amin",
+             lambda x, axis=None, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
+             _extreme_rule)
+VAR = defop("var", _var_fwd, _var_rule)
+STD = defop("std", _std_fwd, _std_rule)
+LOGSUMEXP = defop("logsumexp", _logsumexp_fwd, _logsumexp_rule)
+GATHER = defop(
+    "gather", _gather_fwd,
+    lambda xp, g, out, x, axis, index: call(xp, SCATTER_ADD, g, axis=axis, index=index,
+                                            shape=x.shape),
+)
+SCATTER_ADD = defop(
+    "scatter_add", _scatter_add_fwd,
+    lambda xp, g, out, x, axis, index, shape: call(xp, GATHER, g, axis=axis, index=index),
+)
+
+
+def _dims(dim: Any, axis: Any) -> Axis:
+    d = axis if dim is None else dim
+    if isinstance(d, list):
+        d = tuple(d)
+    return d
+
+
+def _reducer(op, doc: str):
+    def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+           keepdims: bool | None = None):
+        from ..tensor import as_tensor
+
+        x = as_tensor(x)
+        d = _dims(dim, axis)
+        _axes(x.ndim, d)
+        return apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
+
+    fn.__name__ = op.name
+    fn.__doc__ = doc
+    return fn
+
+
+sum = _reducer(SUM, "Sum over ``dim`` (all by default).")  # noqa: A001
+mean = _reducer(MEAN, "Mean over ``dim`` (all by default).")
+amax = _reducer(AMAX, "Maximum over ``dim``; ties share the gradient evenly.")
+amin = _reducer(AMIN, "Minimum over ``dim``; ties share the gradient evenly.")
+logsumexp = _reducer(LOGSUMEXP, "``log(sum(exp(x)))`` over ``dim``, stable for large inputs.")
+
+
+def _spread(op, name: str):
+    def fn(x: Any, dim: Axis = None, *, correction: int | None = None, unbiased: bool | None = None,
+           keepdim: bool = False, axis: Axis = None, keepdims: bool | None = None):
+        from ..tensor import as_tensor
+
+        x = as_tensor(x)
+        d = _dims(dim, axis)
+        _axes(x.ndim, d)
+        c = 1 if correction is None else int(correction)
+        if unbiased is not None:
+            c = int(bool(unbiased))
+        return apply(op, x, axis=d, correction=c,
+                     keepdims=bool(keepdim if keepdims is None else keepdims))
+
+    fn.__name__ = name
+    fn.__doc__ = f"{name} over ``dim`` with Bessel's ``correction`` (1 by default, as PyTorch)."
+    return fn
+
+
+var = _spread(VAR, "var")
+std = _spread(STD, "std")
+
+
+def gather(x: Any, dim: int, index: Any):
+    """Pick values along ``dim`` at ``index`` (``torch.gather``); repeated indices add gradients."""
+    from ..tensor import as_tensor
+
+    x = as_tensor(x)
+    idx = np.asarray(data_of(index))
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
+    return apply(GATHER, x, axis=_axes(x.ndim, dim)[0], index=idx)
+
+
+def _arg(npfn):
+    def fn(x: Any, dim: int | None = None, keepdim: bool = False):
+        from ..tensor import Tensor, as_tensor
+
+        x = as_tensor(x)
+        return Tensor(npfn(x.data, axis=dim, keepdims=keepdim if dim is not None else False))
+
+    return fn
+
+
+argmax = _arg(np.argmax)
+argmin = _arg(np.argmin)
+
+
+def _extreme(red, npfn):
+    def fn(x: Any, dim: int | None = None, keepdim: bool = False):
+        from ..tensor import as_tensor
+
+        x = as_tensor(x)
+        if dim is None:
+            return red(x)
+        d = _axes(x.ndim, dim)[0]
+        idx = npfn(x.data, axis=d, keepdims=True)
+        values = gather(x, d, idx)
+        if not keepdim:
+            values = values.squeeze(d)
+            idx = np.squeeze(idx, axis=d)
+        from ..tensor import Tensor
+
+        return return_types(values, Tensor(idx))
+
+    return fn
+
+
+max = _extreme(amax, np.argmax)  # noqa: A001
+min = _extreme(amin, np.argmin)  # noqa: A001
+max.__doc__ = "Maximum of all elements, or ``(values, indices)`` along ``dim``, as PyTorch."
+min.__doc__ = "Minimum of all elements, or ``(values, indices)`` along ``dim``, as PyTorch."

@@ -1,0 +1,307 @@
+"""The Tensor: a NumPy array, its gradient, and the node that made it; dunders route to the ops."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .autograd import is_grad_enabled
+
+__all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64", "default_dtype"]
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+default_dtype = float32
+_QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Python data -> ndarray with PyTorch's dtype rules (floats default to float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, np.ndarray | np.generic):
+        return np.array(data)
+    arr = np.array(data)
+    if arr.dtype == np.float64:
+        arr = arr.astype(default_dtype)
+    elif arr.dtype.kind == "c":
+        raise TypeError("complex tensors are not supported")
+    elif arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"could not make a tensor from data of type {type(data).__name__}")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.requires_grad = False
+        self._node: autograd.Node | None = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- attributes ----
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (not results of ops that record a graph)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> autograd.Node | None:
+        return self._node
+
+    @property
+    def T(self) -> Tensor:
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if not self.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # ---- conversion ----
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared memory); refuses tensors in a graph, as PyTorch does."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        arr = self.numpy()
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if not np.issubdtype(self.dtype, np.integer) or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
+        )
+        extras = []
+        if self.dtype not in _QUIET_DTYPES:
+            extras.append(f"dtype=minigrad.{self.dtype.name}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __hash__ = object.__hash__
+
+    # ---- autograd ----
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside any graph."""
+        return Tensor._wrap(self.data)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on."""
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    @staticmethod
+    def _wrap(data: np.ndarray) -> Tensor:
+        t = Tensor.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = False
+        t._node = None
+        t._retains_grad = False
+        return t
+
+    # ---- in-place (allowed outside the graph only) ----
+    def _check_inplace(self) -> None:
+        if is_grad_enabled() and self.requires_grad:
+            kind = "a leaf Variable that requires grad" if self.is_leaf else "a tensor in a graph"
+            raise RuntimeError(
+                f"{kind} is being used in an in-place operation; wrap it in minigrad.no_grad()"
+            )
+
+    def _set(self, value: Any) -> Tensor:
+        self._check_inplace()
+        value = value.data if isinstance(value, Tensor) else value
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._set(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._set(value)
+
+    def copy_(self, src: Any) -> Tensor:
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
+            raise RuntimeError(f"copy_: cannot copy shape {src.shape} into shape {self.shape}")
+        return self._set(src)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._set(self.data + alpha * (other.data if isinstance(other, Tensor) else other))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._set(self.data - alpha * (other.data if isinstance(other, Tensor) else other))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._set(self.data * (other.data if isinstance(other, Tensor) else other))
+
+    def div_(self, other: Any) -> Tensor:
+        return self._set(self.data / (other.data if isinstance(other, Tensor) else other))
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        return self._set(np.clip(self.data, min, max))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        from .random import get_rng
+
+        return self._set(get_rng(generator).normal(mean, std, self.shape))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        from .random import get_rng
+
+        return self._set(get_rng(generator).uniform(a, b, self.shape))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace()
+        self.data[_sh.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    # ---- iteration and indexing ----
+    def __getitem__(self, index: Any) -> Tensor:
+        return _sh.getitem(self, index)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if not self.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    # ---- NumPy interop: ufuncs on Tensors come back to the Tensor's ops ----
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        fn = _UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or fn is None or kwargs:
+            return NotImplemented
+        return fn(*inputs)
+
+
+def as_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """``x`` itself if it is a Tensor (of ``dtype``), else a new Tensor."""
+    if isinstance(x, Tensor):
+        return x if dtype is None or x.dtype == np.dtype(dtype) else x.to(dtype)
+    return Tensor(x, dtype)
+
+
+def _scalar_like(v: Any, ref: Tensor) -> Tensor:
+    """A Python or NumPy scalar takes the dtype of the Tensor it meets (float32 stays float32)."""
+    if isinstance(v, Tensor):
+        return v
+    if isinstance(v, numbers.Number) or isinstance(v, np.generic):
+        kind = ref.dtype.kind
+        if kind == "f":
+            return Tensor._wrap(np.asarray(v, dtype=ref.dtype))
+        if isinstance(v, bool | np.bool_):
+            return Tensor._wrap(np.asarray(v, dtype=ref.dtype if kind != "b" else bool))
+        if isinstance(v, numbers.Integral) or isinstance(v, np.integer):
+            return Tensor._wrap(np.asarray(v, dtype=ref.dtype if kind in "iu" else np.int64))
+        return Tensor._wrap(np.asarray(v, dtype=default_dtype))
+    return Tensor(v)
+
+
+def as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands of a binary op as Tensors; scalars follow the other operand's dtype."""
+    if isinstance(a, Tensor):
+        return a, b if isinstance(b, Tensor) else _scalar_like(b, a)
+    if isinstance(b, Tensor):
+        return _scalar_like(a, b), b
+    return Tensor(a), Tensor(b)
+
+
+from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
+from .ops import shape as _sh  # noqa: E402
+
+_UFUNCS = _methods.UFUNCS

@@ -1,0 +1,142 @@
+"""Tensor's operators and methods, attached here so ``tensor.py`` stays about the data structure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .ops import elementwise as ew
+from .ops import linalg as la
+from .ops import reduce as red
+from .ops import shape as sh
+from .tensor import Tensor, as_pair
+
+__all__ = ["UFUNCS", "eq", "ne", "lt", "le", "gt", "ge", "squeeze", "unsqueeze", "flatten",
+           "transpose", "expand"]
+
+
+def _compare(npfn):
+    def fn(a: Any, b: Any) -> Tensor:
+        a, b = as_pair(a, b)
+        return Tensor._wrap(npfn(a.data, b.data))
+
+    return fn
+
+
+eq, ne = _compare(np.equal), _compare(np.not_equal)
+lt, le = _compare(np.less), _compare(np.less_equal)
+gt, ge = _compare(np.greater), _compare(np.greater_equal)
+
+
+def _logical(npfn):
+    def fn(a: Any, b: Any) -> Tensor:
+        a, b = as_pair(a, b)
+        if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+            raise TypeError(f"{npfn.__name__} needs bool or integer tensors, got {a.dtype}, "
+                            f"{b.dtype}")
+        return Tensor._wrap(npfn(a.data, b.data))
+
+    return fn
+
+
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    if dim is None:
+        return sh.reshape(x, tuple(n for n in x.shape if n != 1))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    nd = max(x.ndim, 1)
+    dims = tuple(d % nd for d in dims)
+    return sh.reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} out of range for a {x.ndim}-d tensor")
+    d = dim % nd
+    return sh.reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return sh.reshape(x, (1,))
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    if s > e:
+        raise ValueError("flatten: start_dim must not come after end_dim")
+    return sh.reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return sh.permute(x, dims)
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    if len(sizes) == 1 and isinstance(sizes[0], Sequence):
+        sizes = tuple(sizes[0])
+    return sh.broadcast_to(x, sizes)
+
+
+def _to(x: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+    """``to(dtype)``; device arguments such as ``'cpu'`` are accepted and ignored."""
+    for a in args:
+        if isinstance(a, str) and a == "cpu":
+            continue
+        if dtype is None:
+            dtype = a
+    return x if dtype is None else ew.cast(x, dtype)
+
+
+def _reflect(fn):
+    return lambda self, other: fn(other, self)
+
+
+_METHODS: dict[str, Any] = {
+    "__add__": ew.add, "__radd__": _reflect(ew.add),
+    "__sub__": ew.sub, "__rsub__": _reflect(ew.sub),
+    "__mul__": ew.mul, "__rmul__": _reflect(ew.mul),
+    "__truediv__": ew.div, "__rtruediv__": _reflect(ew.div),
+    "__pow__": ew.pow, "__rpow__": _reflect(ew.pow),
+    "__matmul__": la.matmul, "__rmatmul__": _reflect(la.matmul),
+    "__neg__": ew.neg, "__pos__": lambda x: x, "__abs__": ew.abs,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": _logical(np.logical_and), "__or__": _logical(np.logical_or),
+    "__xor__": _logical(np.logical_xor),
+    "__invert__": lambda x: Tensor._wrap(np.logical_not(x.data) if x.dtype == bool
+                                         else np.invert(x.data)),
+    "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow,
+    "matmul": la.matmul, "neg": ew.neg, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
+    "abs": ew.abs, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
+    "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "sum": red.sum, "mean": red.mean, "amax": red.amax, "amin": red.amin, "max": red.max,
+    "min": red.min, "var": red.var, "std": red.std, "logsumexp": red.logsumexp,
+    "argmax": red.argmax, "argmin": red.argmin, "gather": red.gather,
+    "reshape": sh.reshape, "view": sh.reshape, "permute": sh.permute, "flatten": flatten,
+    "transpose": transpose, "swapaxes": transpose, "squeeze": squeeze,
+    "unsqueeze": unsqueeze, "expand": expand, "broadcast_to": sh.broadcast_to,
+    "expand_as": lambda x, other: sh.broadcast_to(x, other.shape),
+    "view_as": lambda x, other: sh.reshape(x, other.shape),
+    "to": _to, "type": lambda x, dtype: ew.cast(x, dtype),
+    "float": lambda x: ew.cast(x, np.float32), "double": lambda x: ew.cast(x, np.float64),
+    "long": lambda x: ew.cast(x.detach(), np.int64), "int": lambda x: ew.cast(x.detach(), np.int32),
+    "bool": lambda x: ew.cast(x.detach(), np.bool_),
+    "isnan": lambda x: Tensor._wrap(np.isnan(x.data)),
+    "isfinite": lambda x: Tensor._wrap(np.isfinite(x.data)),
+    "any": lambda x: Tensor._wrap(np.any(x.data)), "all": lambda x: Tensor._wrap(np.all(x.data)),
+    "sign": lambda x: Tensor._wrap(np.sign(x.data)),
+    "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x.data.copy()),
+}  # fmt: skip
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+UFUNCS: dict[str, Any] = {
+    "add": ew.add, "subtract": ew.sub, "multiply": ew.mul, "divide": ew.div,
+    "true_divide": ew.div, "power": ew.pow, "matmul": la.matmul, "negative": ew.neg,
+    "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "absolute": ew.abs, "tanh": ew.tanh,
+    "maximum": ew.maximum, "minimum": ew.minimum, "equal": eq, "not_equal": ne,
+    "less": lt, "less_equal": le, "greater": gt, "greater_equal": ge,
+}  # fmt: skip

@@ -1,0 +1,205 @@
+"""Where trials run, behind ``concurrent.futures.Executor``: this process, local processes, Dask.
+
+No home-made scheduler: local processes are a ``ProcessPoolExecutor`` (rebuilt if a worker is
+killed, since a dead worker breaks the whole pool), and a cluster is Dask's own executor, whose
+scheduler re-runs the tasks of dead workers itself.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "SerialExecutor",
+    "ProcessExecutor",
+    "DaskExecutor",
+    "make_executor",
+    "DASK_ADDRESS_ENV",
+]
+
+DASK_ADDRESS_ENV = "MINIGRAD_DASK_ADDRESS"
+
+_blas_limits: Any = None  # keeps a worker's threadpoolctl limit alive for the process's life
+
+
+def _limit_blas_threads(n: int) -> None:
+    """Worker initializer: cap BLAS/OpenMP threads so N workers do not oversubscribe the cores."""
+    global _blas_limits
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional (minigrad[bench]); without it workers keep the BLAS default
+        return
+    _blas_limits = threadpool_limits(limits=n)
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each call in this process at ``submit`` time: for debugging with pdb and prints."""
+
+    max_in_flight = 1
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        if self._closed:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # KeyboardInterrupt propagates: Ctrl-C stops the search
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._closed = True
+
+
+class ProcessExecutor(cf.Executor):
+    """Local worker processes (default one per core) that can be rebuilt after one is killed.
+
+    Workers start with ``spawn`` by default, the same on Linux, macOS and Windows, and safe
+    when the parent has threads; the objective must therefore be importable (a top-level
+    function of a module, or of a script guarded by ``if __name__ == "__main__"``). Each worker
+    caps BLAS threads at ``blas_threads`` (default ``cpu_count // max_workers``) when
+    ``threadpoolctl`` is installed.
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        start_method: str = "spawn",
+        blas_threads: int | None = None,
+    ) -> None:
+        cores = os.cpu_count() or 1
+        if max_workers is None:
+            max_workers = cores
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be a positive integer, got {max_workers!r}")
+        self.max_workers = max_workers
+        self.blas_threads = blas_threads or max(1, cores // max_workers)
+        self._context = multiprocessing.get_context(start_method)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            self.max_workers,
+            mp_context=self._context,
+            initializer=_limit_blas_threads,
+            initargs=(self.blas_threads,),
+        )
+
+    @property
+    def max_in_flight(self) -> int:
+        """Trials to keep submitted: one per worker, so a broken pool names the trials it ran."""
+        return self.max_workers
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        """Replace a pool broken by a dead worker with a fresh one (its futures are all failed)."""
+        self.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def terminate(self) -> None:
+        """Kill the workers now (an interrupted search should not leave trials running)."""
+        terminate = getattr(self._pool, "terminate_workers", None)  # Python >= 3.14
+        if terminate is not None:
+            terminate()
+            return
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError(
+            "running trials on a Dask cluster needs dask and distributed: "
+            "pip install 'minigrad[dask]'"
+        ) from exc
+    return distributed
+
+
+class DaskExecutor(cf.Executor):
+    """Trials on a Dask cluster, given a scheduler address (``tcp://host:8786``) or a ``Client``.
+
+    Workers must be able to import minigrad and the objective's module. A client made here from
+    an address is closed by ``shutdown``; a client passed in is left open for its owner.
+    """
+
+    max_in_flight = None  # submit every trial: Dask's scheduler balances and re-runs them
+
+    def __init__(self, cluster: Any) -> None:
+        distributed = _import_distributed()
+        self._owns_client = isinstance(cluster, str)
+        if self._owns_client:
+            try:
+                cluster = distributed.Client(cluster, set_as_default=False)
+            except OSError as exc:
+                msg = f"could not connect to the Dask scheduler at {cluster!r}: {exc}"
+                raise OSError(msg) from exc
+        self.client = cluster
+        self._executor = cluster.get_executor(pure=False)
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait and not cancel_futures)
+        if self._owns_client:
+            self.client.close()
+
+
+def _is_dask_client(obj: Any) -> bool:
+    return hasattr(obj, "get_executor") and hasattr(obj, "scheduler_info")
+
+
+def make_executor(spec: Any = None) -> cf.Executor:
+    """An executor from one argument, as the command line's ``--dask ADDRESS`` / ``--workers N``.
+
+    ``None``: a Dask cluster at ``$MINIGRAD_DASK_ADDRESS`` if set, else one process per core.
+    ``"serial"``: this process. ``"processes"``: one process per core. An ``int`` (or digit
+    string) N: N processes. ``"tcp://host:8786"`` (any ``scheme://``; ``dask://`` means tcp):
+    that Dask scheduler. A ``dask.distributed.Client``: its cluster. An ``Executor``: itself.
+    """
+    if isinstance(spec, cf.Executor):
+        return spec
+    if _is_dask_client(spec):
+        return DaskExecutor(spec)
+    if spec is None:
+        address = os.environ.get(DASK_ADDRESS_ENV, "").strip()
+        return make_executor(address) if address else ProcessExecutor()
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return ProcessExecutor(spec)
+    if isinstance(spec, str):
+        text = spec.strip()
+        if text == "serial":
+            return SerialExecutor()
+        if text == "processes":
+            return ProcessExecutor()
+        if text.isdigit():
+            return ProcessExecutor(int(text))
+        if text.startswith("dask://"):
+            return DaskExecutor("tcp://" + text[len("dask://") :])
+        if "://" in text:
+            return DaskExecutor(text)
+    raise ValueError(
+        f"executor must be None, 'serial', 'processes', a worker count, a Dask address such as "
+        f"'tcp://host:8786', a dask.distributed.Client or a concurrent.futures.Executor; "
+        f"got {spec!r}"
+    )

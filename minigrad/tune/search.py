@@ -1,0 +1,274 @@
+"""Random search over a space, run on any ``concurrent.futures`` executor, resumable from its log.
+
+The book's procedure (chapter 6.5): draw ~100 trials of learning rate and weight decay on a log
+scale, judge each on validation data, keep the best, narrow the ranges, repeat::
+
+    space = {"lr": loguniform(1e-6, 1e-2), "weight_decay": loguniform(1e-8, 1e-4)}
+    results = random_search(objective, space, n_trials=100, seed=0, storage="round1.jsonl")
+    results2 = random_search(objective, narrow(results, top_k=20), 100, seed=1)
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import numbers
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from minigrad.tune.executors import ProcessExecutor, make_executor
+from minigrad.tune.results import SearchResults
+from minigrad.tune.space import Dimension, _check_space, sample_trial, space_to_dict
+from minigrad.tune.storage import TrialLog
+from minigrad.tune.trial import Trial, run_trial
+
+__all__ = ["random_search", "narrow"]
+
+_Plan = dict[int, tuple[dict[str, Any], int]]
+
+
+class _Progress:
+    """A tqdm bar (trials done / total, best so far, time left), or nothing without tqdm."""
+
+    def __init__(self, total: int, done: dict[int, Trial], mode: str, enabled: bool) -> None:
+        self.bar = None
+        self.best: float | None = None
+        self.errors = 0
+        self.mode = mode
+        for trial in done.values():
+            self._note(trial)
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:  # optional (minigrad[examples]): run without a bar
+                return
+            self.bar = tqdm(total=total, initial=len(done), desc="tune", unit="trial")
+            self._show()
+
+    def _note(self, trial: Trial) -> None:
+        if not trial.ok:
+            self.errors += 1
+        elif self.best is None or (trial.score > self.best) == (self.mode == "max"):
+            self.best = trial.score
+
+    def _show(self) -> None:
+        postfix = {"best": "-" if self.best is None else f"{self.best:.4g}"}
+        if self.errors:
+            postfix["errors"] = str(self.errors)
+        self.bar.set_postfix(postfix, refresh=False)
+
+    def update(self, trial: Trial) -> None:
+        self._note(trial)
+        if self.bar is not None:
+            self._show()
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _died(index: int, plan: _Plan, why: str) -> dict[str, Any]:
+    """The record of a trial whose worker kept dying (a crash or out-of-memory in the trial)."""
+    params, seed = plan[index]
+    return Trial(index, params, seed, "error", error=f"WorkerDied: {why}").to_record()
+
+
+def _restart(executor: cf.Executor, owned: bool) -> tuple[cf.Executor, bool]:
+    """An executor to carry on with after a worker death broke ``executor``."""
+    if hasattr(executor, "restart"):
+        executor.restart()
+        return executor, owned
+    if isinstance(executor, cf.ProcessPoolExecutor):  # the caller's pool: replace it with ours
+        workers = getattr(executor, "_max_workers", None)
+        if owned:
+            executor.shutdown(wait=False, cancel_futures=True)
+        return ProcessExecutor(workers), True
+    raise RuntimeError(f"a worker died and {type(executor).__name__} cannot be restarted")
+
+
+def _in_flight_limit(executor: cf.Executor) -> int | None:
+    if hasattr(executor, "max_in_flight"):
+        return executor.max_in_flight
+    return getattr(executor, "_max_workers", None)  # a plain ProcessPool/ThreadPoolExecutor
+
+
+def _drive(
+    objective: Callable,
+    plan: _Plan,
+    executor: cf.Executor,
+    owned: bool,
+    max_retries: int,
+    finish: Callable[[dict[str, Any]], None],
+) -> tuple[cf.Executor, bool]:
+    """Run every planned trial, calling ``finish`` on each record; returns the executor in use.
+
+    A broken pool (a killed worker) is rebuilt and the trials it held are re-run, each at most
+    ``max_retries`` times and alone, so a trial that kills its worker cannot take a bystander
+    down with it twice; Dask re-runs them itself and reports ``KilledWorker`` when it gives up.
+    """
+    todo = collections.deque(sorted(plan))
+    deaths: collections.Counter[int] = collections.Counter()
+    in_flight: dict[cf.Future, int] = {}
+
+    def retry(index: int) -> None:
+        deaths[index] += 1
+        if deaths[index] > max_retries:
+            finish(_died(index, plan, f"its worker died {deaths[index]} times"))
+        else:
+            todo.appendleft(index)
+
+    try:
+        while todo or in_flight:
+            broken = False
+            limit = _in_flight_limit(executor)
+            while todo and (limit is None or len(in_flight) < limit):
+                if in_flight and (deaths[todo[0]] or any(deaths[i] for i in in_flight.values())):
+                    break  # a trial whose worker died runs alone, so a second death is its own
+                index = todo.popleft()
+                try:
+                    future = executor.submit(run_trial, objective, index, *plan[index])
+                except cf.BrokenExecutor:
+                    todo.appendleft(index)
+                    broken = True
+                    break
+                in_flight[future] = index
+            if not broken:
+                done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
+                for future in sorted(done, key=in_flight.__getitem__):
+                    if future.cancelled():  # not by us: e.g. a cluster that lost the task
+                        retry(in_flight.pop(future))
+                        continue
+                    exc = future.exception()
+                    if isinstance(exc, cf.BrokenExecutor):
+                        broken = True  # handled below with every trial the pool held
+                        continue
+                    index = in_flight.pop(future)
+                    if exc is None:
+                        finish(future.result())
+                    elif type(exc).__name__ == "KilledWorker":  # Dask gave up on this trial
+                        finish(_died(index, plan, str(exc)))
+                    else:
+                        raise RuntimeError(
+                            f"trial {index} could not run on {type(executor).__name__}: {exc!r}. "
+                            "The objective must be a picklable top-level function whose module "
+                            "the workers can import."
+                        ) from exc
+            if broken:
+                for future, index in sorted(in_flight.items(), key=lambda item: -item[1]):
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        finish(future.result())  # it finished before the worker died
+                    else:
+                        retry(index)
+                in_flight.clear()
+                executor, owned = _restart(executor, owned)
+    except BaseException:
+        for future in in_flight:
+            future.cancel()
+        if owned:
+            getattr(executor, "terminate", lambda: None)()
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    return executor, owned
+
+
+def _check_args(n_trials: Any, seed: Any, mode: str, max_retries: Any) -> None:
+    checks = (("n_trials", n_trials, 1), ("seed", seed, 0), ("max_retries", max_retries, 0))
+    for name, value, low in checks:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' (e.g. accuracy) or 'min' (e.g. loss), got {mode!r}")
+
+
+def random_search(
+    objective: Callable[[dict[str, Any], int], Any],
+    space: Mapping[str, Any],
+    n_trials: int,
+    seed: int,
+    executor: Any = None,
+    storage: str | os.PathLike | None = None,
+    *,
+    mode: str = "max",
+    progress: bool = True,
+    max_retries: int = 3,
+    retry_errors: bool = False,
+) -> SearchResults:
+    """Run ``n_trials`` random trials of ``objective(params, seed)`` and return them best first.
+
+    ``objective`` returns a score or a dict with ``"score"`` plus JSON-able extras (curves).
+    Trial ``i`` draws its params and seed from ``(seed, i)`` alone (see ``sample_trial``), so
+    the table is the same on any executor. ``executor`` is anything ``make_executor`` accepts;
+    one made here is shut down here. With ``storage`` (a ``.jsonl`` path) each finished trial
+    is appended as it lands and a rerun resumes, running only the missing trials (and, with
+    ``retry_errors``, the failed ones). A trial that raises is recorded, not fatal; one whose
+    worker dies is re-run up to ``max_retries`` times.
+    """
+    if not callable(objective):
+        raise TypeError(f"objective must be callable, got {objective!r}")
+    _check_args(n_trials, seed, mode, max_retries)
+    space = _check_space(space)
+    config = {"space": space_to_dict(space), "n_trials": int(n_trials), "seed": int(seed)}
+    log = TrialLog(storage, {**config, "mode": mode}) if storage is not None else None
+    try:
+        done = {}
+        for index, record in (log.records if log else {}).items():
+            trial = Trial.from_record(record)
+            if trial.ok or not retry_errors:
+                done[index] = trial
+        plan = {i: sample_trial(space, seed, i) for i in range(n_trials) if i not in done}
+        bar = _Progress(n_trials, done, mode, progress)
+
+        def finish(record: dict[str, Any]) -> None:
+            trial = Trial.from_record(record)
+            if trial.index not in plan:
+                raise RuntimeError(f"worker returned trial {trial.index}, which was not submitted")
+            done[trial.index] = trial
+            if log is not None:
+                log.append(record)
+            bar.update(trial)
+
+        try:
+            if plan:
+                if isinstance(executor, cf.Executor):
+                    ex, owned = executor, False
+                else:
+                    ex, owned = make_executor(executor), True
+                ex, owned = _drive(objective, plan, ex, owned, max_retries, finish)
+                if owned:
+                    ex.shutdown(wait=True)
+        finally:
+            bar.close()
+    finally:
+        if log is not None:
+            log.close()
+    results = SearchResults(done.values(), space, mode)
+    if not results.ok:
+        first = results.errors[0]
+        msg = f"all {n_trials} trials failed; trial {first.index}: {first.error}"
+        warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    return results
+
+
+def narrow(results: SearchResults, top_k: int = 10, *, margin: float = 0.0) -> dict[str, Any]:
+    """The next round's space: each range spans the ``top_k`` best trials' values (the book's
+    procedure), widened by ``margin`` of its width on each side but never past the old range.
+
+    Log-uniform ranges are measured in log space; choices keep the values the best trials used;
+    constants stay.
+    """
+    if not isinstance(results, SearchResults):
+        raise TypeError(f"narrow needs the SearchResults of a search, got {type(results).__name__}")
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    best = results.top(top_k)
+    if not best:
+        raise ValueError("cannot narrow: no trial of the search succeeded")
+    return {
+        name: dim.narrowed([t.params[name] for t in best], margin)
+        if isinstance(dim, Dimension)
+        else dim
+        for name, dim in results.space.items()
+    }

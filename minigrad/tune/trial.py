@@ -1,0 +1,127 @@
+"""One trial: the record a worker returns and the log stores, and the function workers run.
+
+The objective is a picklable top-level function ``objective(params: dict, seed: int)`` returning
+a number (the score) or a dict with a ``"score"`` key plus JSON-able extras such as per-epoch
+curves. Everything it returns is normalised to plain JSON types in the worker, so a result read
+back from the log equals the one computed live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from minigrad import random as _random
+
+__all__ = ["Trial", "run_trial", "SCORE_KEY"]
+
+SCORE_KEY = "score"
+
+
+@dataclasses.dataclass(frozen=True)
+class Trial:
+    """The outcome of trial ``index``: its params and seed, then a score or an error."""
+
+    index: int
+    params: dict[str, Any]
+    seed: int
+    status: str  # "ok" or "error"
+    score: float | None = None
+    extras: dict[str, Any] = dataclasses.field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    duration: float = 0.0
+    worker: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON-able dict stored as one line of the results log."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Trial:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        missing = {"index", "params", "seed", "status"} - set(record)
+        if missing:
+            raise ValueError(f"trial record lacks {sorted(missing)}: {record!r}")
+        return cls(**{k: v for k, v in record.items() if k in fields})
+
+    def key(self) -> str:
+        """What makes two trials the same result (not where or how fast they ran), as JSON."""
+        fields = (self.index, self.params, self.seed, self.status, self.score, self.extras)
+        return json.dumps([*fields, self.error], sort_keys=True)
+
+
+def _plain(value: Any, where: str) -> Any:
+    """``value`` with numpy scalars/arrays and tuples turned into JSON types, or a clear error."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"objective returned {where} of type {type(value).__name__}, not JSON-able")
+
+
+def _score_and_extras(out: Any) -> tuple[float, dict[str, Any]]:
+    """Split an objective's return value into a finite score and its extras."""
+    extras: dict[str, Any] = {}
+    if isinstance(out, dict):
+        if SCORE_KEY not in out:
+            raise KeyError(f"objective returned a dict without {SCORE_KEY!r}: keys {sorted(out)}")
+        extras = {k: v for k, v in out.items() if k != SCORE_KEY}
+        out = out[SCORE_KEY]
+    if isinstance(out, (bool, np.bool_)) or not isinstance(out, numbers.Real):
+        raise TypeError(f"objective score must be a real number, got {type(out).__name__} {out!r}")
+    score = float(out)
+    if not math.isfinite(score):
+        raise ValueError(f"objective returned a non-finite score ({score})")
+    extras = _plain(extras, "extras")
+    return score, json.loads(json.dumps(extras))  # NaN in a curve is kept, as Python's json does
+
+
+def run_trial(
+    objective: Callable[[dict, int], Any], index: int, params: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """Run one trial where it lands (any worker) and return its record; never raises for the
+    objective's errors, which are recorded so one bad trial does not stop the search.
+
+    minigrad's default generator is seeded with the trial's seed for the call (and restored
+    after), so objectives that use minigrad's default randomness are reproducible too.
+    """
+    saved = _random.default_generator.get_state()
+    _random.manual_seed(seed)
+    start = time.perf_counter()
+    fields: dict[str, Any]
+    try:
+        score, extras = _score_and_extras(objective(dict(params), seed))
+        fields = {"status": "ok", "score": score, "extras": extras}
+    except Exception as exc:
+        fields = {
+            "status": "error",
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+        }
+    finally:
+        _random.default_generator.set_state(saved)
+    duration = time.perf_counter() - start
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    trial = Trial(index=index, params=params, seed=seed, duration=duration, worker=worker, **fields)
+    return trial.to_record()

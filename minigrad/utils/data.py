@@ -1,0 +1,279 @@
+"""Datasets and batching with PyTorch's names: Dataset, TensorDataset, DataLoader, random_split.
+
+All shuffling draws from ``minigrad.random`` (a given ``Generator`` or the default one), so a
+seeded run repeats exactly. A DataLoader without a custom ``collate_fn`` fetches a whole batch
+with one fancy-index when the dataset offers ``_get_batch(indices)`` (TensorDataset, Subset of
+one, MNIST without transforms) instead of calling ``__getitem__`` once per sample.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..creation import from_numpy
+from ..random import Generator, get_rng
+from ..tensor import Tensor
+
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "DataLoader",
+    "default_collate",
+    "random_split",
+    "shuffle_dataset",
+    "train_val_split",
+]
+
+
+class Dataset:
+    """A map-style dataset: subclasses define ``__getitem__(index)`` and ``__len__``."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+def _as_tensor(x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return from_numpy(x)
+    raise TypeError(f"TensorDataset takes Tensors or numpy arrays, got {type(x).__name__}")
+
+
+class TensorDataset(Dataset):
+    """Samples are the rows of the given Tensors (or ndarrays, wrapped without a copy)."""
+
+    def __init__(self, *tensors: Tensor | np.ndarray) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        self.tensors = tuple(_as_tensor(t) for t in tensors)
+        shapes = [tuple(t.shape) for t in self.tensors]
+        if any(len(s) == 0 for s in shapes):
+            raise ValueError(f"TensorDataset: every tensor needs a first dimension, got {shapes}")
+        if len({s[0] for s in shapes}) != 1:
+            raise ValueError(
+                f"TensorDataset: size mismatch between tensors: first dimensions "
+                f"{[s[0] for s in shapes]} (shapes {shapes}) must be equal"
+            )
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def _get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
+        """All rows in ``indices`` at once; tensors that require grad keep their graph."""
+        return tuple(t[indices] if t.requires_grad else from_numpy(t.data[indices])
+                     for t in self.tensors)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+        self._index = np.asarray(self.indices, dtype=np.int64)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def _get_batch(self, indices: np.ndarray) -> Any:
+        inner = getattr(self.dataset, "_get_batch", None)
+        return None if inner is None else inner(self._index[indices])
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other."""
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for ConcatDataset of length {len(self)}")
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[k - 1] if k else 0
+        return self.datasets[k][index - start]
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch the way PyTorch's ``default_collate`` does.
+
+    Tensors and ndarrays are stacked along a new first dim (dtype kept); Python ints become an
+    int64 Tensor, floats float64 (as PyTorch), bools bool; numpy scalars keep their dtype;
+    tuples, lists and dicts are collated field by field; strings are left as a list.
+    """
+    if len(batch) == 0:
+        raise ValueError("default_collate: empty batch")
+    elem = batch[0]
+    if isinstance(elem, (Tensor, np.ndarray, np.generic)):
+        arrays = [b.data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) > 1:
+            raise ValueError(f"default_collate: samples must have equal shapes, got {shapes}")
+        return from_numpy(np.stack(arrays))
+    if isinstance(elem, bool):
+        return from_numpy(np.array(batch, dtype=np.bool_))
+    if isinstance(elem, numbers.Integral):
+        return from_numpy(np.array(batch, dtype=np.int64))
+    if isinstance(elem, numbers.Real):
+        return from_numpy(np.array(batch, dtype=np.float64))
+    if isinstance(elem, (str, bytes)):
+        return list(batch)
+    if isinstance(elem, Mapping):
+        return {k: default_collate([d[k] for d in batch]) for k in elem}
+    if isinstance(elem, Sequence):
+        if len({len(e) for e in batch}) != 1:
+            raise ValueError("default_collate: each sample in the batch must have the same length")
+        fields = [default_collate(list(group)) for group in zip(*batch, strict=True)]
+        if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+            return type(elem)(*fields)
+        return tuple(fields) if isinstance(elem, tuple) else fields
+    raise TypeError(
+        "default_collate: samples must be Tensors, numpy arrays, numbers, strings, dicts, "
+        f"tuples or lists; found {type(elem).__name__}"
+    )
+
+
+def _check_batch_size(batch_size: Any) -> int:
+    ok = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
+    if not ok or batch_size < 1:
+        raise ValueError(f"batch_size should be a positive integer, got batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+class DataLoader:
+    """Iterate a dataset in batches; with ``shuffle=True`` each epoch draws a new order.
+
+    The order of every epoch comes from ``generator`` (or the default generator), so the same
+    seed repeats the whole run. ``num_workers`` and ``pin_memory`` are accepted for PyTorch
+    scripts but loading always happens in the calling process.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        generator: Generator | None = None,
+        collate_fn: Callable[[list], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+    ) -> None:
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(
+                "DataLoader needs a map-style dataset with __getitem__ and __len__, "
+                f"got {type(dataset).__name__}"
+            )
+        if generator is not None and not isinstance(generator, Generator):
+            kind = type(generator).__name__
+            raise TypeError(f"generator must be a minigrad.Generator, got {kind}")
+        self.dataset = dataset
+        self.batch_size = _check_batch_size(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.generator = generator
+        self.collate_fn = collate_fn
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        return get_rng(self.generator).permutation(n) if self.shuffle else np.arange(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        order = self._order()
+        bs = self.batch_size
+        stop = len(self) * bs
+        fast = getattr(self.dataset, "_get_batch", None) if self.collate_fn is None else None
+        collate = self.collate_fn or default_collate
+        for start in range(0, stop, bs):
+            idx = order[start : start + bs]
+            batch = fast(idx) if fast is not None else None
+            if batch is None:
+                batch = collate([self.dataset[int(i)] for i in idx])
+            yield batch
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], generator: Generator | None = None
+) -> list[Subset]:
+    """Split into non-overlapping random Subsets of the given lengths (ints, or fractions of 1)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths is empty")
+    try:
+        total = float(sum(lengths))
+    except TypeError:
+        raise TypeError(f"random_split: lengths must be numbers, got {lengths}") from None
+    if math.isclose(total, 1.0) and total <= 1.0:  # fractions, as PyTorch decides
+        if any(not 0.0 <= x <= 1.0 for x in lengths):
+            raise ValueError(f"random_split: fractions must lie in [0, 1], got {lengths}")
+        counts = [int(math.floor(n * x)) for x in lengths]
+        for i in range(n - sum(counts)):  # PyTorch's round-robin of the remainder
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(int(x) != x or x < 0 for x in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative integers, got {lengths}")
+    lengths = [int(x) for x in lengths]
+    if sum(lengths) != n:
+        raise ValueError(
+            f"random_split: lengths {lengths} sum to {sum(lengths)}, not the dataset's length {n}"
+        )
+    perm = get_rng(generator).permutation(n)
+    offsets = np.cumsum([0, *lengths])
+    return [Subset(dataset, perm[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+def _take(a: Any, idx: np.ndarray) -> Any:
+    return from_numpy(a.data[idx]) if isinstance(a, Tensor) else a[idx]
+
+
+def shuffle_dataset(x: Any, t: Any, generator: Generator | None = None) -> tuple[Any, Any]:
+    """The book's ``shuffle_dataset``: permute samples and labels together (arrays or Tensors)."""
+    if len(x) != len(t):
+        raise ValueError(f"shuffle_dataset: x has {len(x)} samples but t has {len(t)}")
+    perm = get_rng(generator).permutation(len(x))
+    return _take(x, perm), _take(t, perm)
+
+
+def train_val_split(
+    x: Any, t: Any, val_ratio: float = 0.2, generator: Generator | None = None
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """``(x_train, t_train), (x_val, t_val)`` as the book does: shuffle, the first
+    ``int(N * val_ratio)`` samples are validation, the rest training."""
+    if not 0.0 <= float(val_ratio) < 1.0:
+        raise ValueError(f"train_val_split: val_ratio must be in [0, 1), got {val_ratio}")
+    x, t = shuffle_dataset(x, t, generator)
+    n_val = int(len(x) * val_ratio)
+    return (x[n_val:], t[n_val:]), (x[:n_val], t[:n_val])

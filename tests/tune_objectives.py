@@ -1,0 +1,107 @@
+"""Cheap deterministic objectives for the tune tests, importable by worker processes and Dask.
+
+Environment variables (set by a test before its workers start) turn on side effects:
+``TUNE_CALL_LOG``: append ``<seed>`` to that file as each call starts (who ran what);
+``TUNE_CRASH_MARKER``: the first call to create that file SIGKILLs its own worker process;
+``TUNE_INTERRUPT_AT``: a call with that many log lines already present raises KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+
+from minigrad.random import Generator
+
+__all__ = [
+    "quadratic",
+    "curves",
+    "flaky",
+    "slow_curves",
+    "sometimes_bad",
+    "deadly",
+    "default_rng_user",
+]
+
+
+def _log_call(seed: int) -> int:
+    """Record that a trial started; return how many calls the log held before this one."""
+    path = os.environ.get("TUNE_CALL_LOG")
+    if not path:
+        return 0
+    with open(path, "a+", encoding="utf-8") as f:
+        f.seek(0)
+        before = len(f.read().split())
+        f.write(f"{seed}\n")
+        f.flush()
+    return before
+
+
+def _side_effects(seed: int) -> None:
+    before = _log_call(seed)
+    interrupt_at = os.environ.get("TUNE_INTERRUPT_AT")
+    if interrupt_at and before == int(interrupt_at):
+        raise KeyboardInterrupt
+    marker = os.environ.get("TUNE_CRASH_MARKER")
+    if marker:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        os.kill(os.getpid(), signal.SIGKILL)  # the worker dies mid-trial, like an OOM kill
+
+
+def quadratic(params: dict, seed: int) -> float:
+    """Peak at lr=1e-3, wd=1e-6 in log space, plus seeded noise: higher is better."""
+    _side_effects(seed)
+    noise = Generator(seed).rng.normal(scale=0.01)
+    d = (np.log10(params["lr"]) + 3.0) ** 2 + 0.1 * (np.log10(params["wd"]) + 6.0) ** 2
+    return float(-d + noise)
+
+
+def curves(params: dict, seed: int) -> dict:
+    """A fake training run: per-epoch accuracy curves from the params and a seeded generator."""
+    _side_effects(seed)
+    rng = Generator(seed).rng
+    rate = min(1.0, params["lr"] * 300)
+    epochs = np.arange(1, params.get("epochs", 5) + 1)
+    train = 1.0 - np.exp(-rate * epochs) + rng.normal(scale=0.005, size=epochs.size)
+    val = train - 0.02 - rng.uniform(0, 0.01, size=epochs.size)
+    return {"score": val[-1], "train_acc": train, "val_acc": val}
+
+
+def slow_curves(params: dict, seed: int) -> dict:
+    """``curves`` taking ~0.25 s, so a worker killed from outside is killed mid-trial."""
+    time.sleep(0.25)
+    return curves(params, seed)
+
+
+def sometimes_bad(params: dict, seed: int) -> float:
+    """Raises for large learning rates (a diverging run), so the search must record errors."""
+    _side_effects(seed)
+    if params["lr"] > 3e-3:
+        raise FloatingPointError(f"loss diverged at lr={params['lr']:.3g}")
+    return quadratic(params, seed)
+
+
+def flaky(params: dict, seed: int) -> float:
+    """``quadratic`` but every trial takes ~0.1 s (enough overlap for kills and interrupts)."""
+    time.sleep(0.1)
+    return quadratic(params, seed)
+
+
+def deadly(params: dict, seed: int) -> float:
+    """SIGKILLs its own worker for learning rates above 5e-3 (a trial that always crashes)."""
+    if params["lr"] > 5e-3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return quadratic(params, seed)
+
+
+def default_rng_user(params: dict, seed: int) -> float:
+    """Draws from minigrad's *default* generator, which the search seeds per trial."""
+    from minigrad.random import get_rng
+
+    return float(get_rng().normal() + params["lr"])
