@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from . import autograd, random, testing
+from . import autograd, datasets, random, testing, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -72,6 +72,8 @@ __all__ = [
     "argmin",
     "as_tensor",
     "autograd",
+    "datasets",
+    "utils",
     "bool",
     "broadcast_to",
     "cat",

@@ -105,7 +105,11 @@ class Node:
 
 def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op.forward`` on the inputs' arrays and, when a gradient is wanted, record a Node."""
-    data = op.forward(*[t.data for t in inputs], **params)
+    try:
+        data = op.forward(*[t.data for t in inputs], **params)
+    except ValueError as e:
+        shapes = ", ".join(str(t.shape) for t in inputs)
+        raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(data) is not np.ndarray:  # NumPy returns scalars from full reductions
         data = np.asarray(data)
     out = _new_tensor(data)

@@ -219,7 +219,11 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(src.shape, self.shape) != self.shape:
+        try:
+            ok = np.broadcast_shapes(src.shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
             raise RuntimeError(f"copy_: cannot copy shape {src.shape} into shape {self.shape}")
         return self._set(src)
 
@@ -295,8 +299,14 @@ def _scalar_like(v: Any, ref: Tensor) -> Tensor:
 def as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Both operands of a binary op as Tensors; scalars follow the other operand's dtype."""
     if isinstance(a, Tensor):
-        return a, b if isinstance(b, Tensor) else _scalar_like(b, a)
+        if isinstance(b, Tensor):
+            return a, b
+        if a.dtype.kind != "f" and isinstance(b, float | np.floating):
+            a = a.to(default_dtype)  # int tensor with a float scalar: float32, as PyTorch
+        return a, _scalar_like(b, a)
     if isinstance(b, Tensor):
+        if b.dtype.kind != "f" and isinstance(a, float | np.floating):
+            b = b.to(default_dtype)
         return _scalar_like(a, b), b
     return Tensor(a), Tensor(b)
 

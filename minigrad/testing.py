@@ -140,6 +140,7 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, seed, label) -> None:
         raise GradcheckError(f"{label}: no input requires grad; nothing to check")
     snapshot = [x.data.copy() if isinstance(x, Tensor) else None for x in inputs]
     outs = _outputs(fn, inputs)
+    _check_unchanged(inputs, snapshot, label)
     xs = [inputs[i] for i in diff]
     n_out = sum(o.data.size for o in outs)
     rng = np.random.default_rng(seed)
@@ -166,6 +167,10 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, seed, label) -> None:
             if not np.all(close):
                 raise GradcheckError(_report(i, analytic, numeric[k], atol, rtol, xs[k].shape,
                                              label))
+    _check_unchanged(inputs, snapshot, label)
+
+
+def _check_unchanged(inputs, snapshot, label) -> None:
     for i, (x, snap) in enumerate(zip(inputs, snapshot)):
         if snap is not None and not np.array_equal(x.data, snap, equal_nan=True):
             raise GradcheckError(f"{label}: the function mutated input {i} in place")

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from op_cases import CASES
 
 import minigrad as mg
 from minigrad.ops import OPS
 from minigrad.testing import gradcheck, gradgradcheck
-from op_cases import CASES
 
 
 def test_every_op_has_a_property_test():
