@@ -123,9 +123,8 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
 
 
 def _new_tensor(data: np.ndarray) -> Tensor:
-    from .tensor import Tensor
 
-    t = Tensor.__new__(Tensor)
+    t = _tensor.Tensor.__new__(_tensor.Tensor)
     t.data = data
     t.grad = None
     t.requires_grad = False
@@ -154,34 +153,36 @@ def _sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
 def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
     """Tensors of the graph in topological order (inputs before outputs), without recursion."""
     order: list[Tensor] = []
-    done: set[int] = set()
-    stack = [(r, False) for r in reversed(roots)]
+    expanded: set[int] = set()
+    emitted: set[int] = set()
+    stack = list(reversed(roots))
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
+        t = stack[-1]
+        k = id(t)
+        if k in expanded:  # its inputs are all emitted: emit it (once)
+            stack.pop()
+            if k not in emitted:
+                emitted.add(k)
+                order.append(t)
             continue
-        if id(t) in done:
-            continue
-        done.add(id(t))  # marked when expanded, so every input lands in `order` before t
-        stack.append((t, True))
+        expanded.add(k)
         node = t._node
         if node is None:
             continue
-        if node.inputs is None:
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Specify retain_graph=True if you "
                 "need to backward through the graph a second time."
             )
-        for inp in node.inputs:
-            if inp.requires_grad and id(inp) not in done:
-                stack.append((inp, False))
+        for inp in inputs:
+            if inp.requires_grad and id(inp) not in expanded:
+                stack.append(inp)
     return order
 
 
 def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
-    from .tensor import Tensor
 
     if g is None:
         if t.data.size != 1:
@@ -190,13 +191,13 @@ def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
                 "pass gradient= (a Tensor of the output's shape)"
             )
         g = np.ones_like(t.data)
-    elif isinstance(g, Tensor):
+    elif isinstance(g, _tensor.Tensor):
         g = g if create_graph else g.data
     else:
         g = np.asarray(g, dtype=t.dtype)
     if g.shape != t.shape:
         raise RuntimeError(f"gradient has shape {tuple(g.shape)} but the output has {t.shape}")
-    if create_graph and not isinstance(g, Tensor):
+    if create_graph and not isinstance(g, _tensor.Tensor):
         g = _new_tensor(np.array(g, dtype=t.dtype))
     return g
 
@@ -209,71 +210,78 @@ def _run_backward(
     wanted: dict[int, Tensor] | None,
 ) -> dict[int, Any]:
     """Walk the graph once from ``roots``; accumulate into leaves or return grads of ``wanted``."""
-    from .ops import tensor_xp
-
     for r in roots:
         if not r.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
             )
-    xp = tensor_xp if create_graph else np
+    global _grad_enabled
+    xp = _tensor_xp if create_graph else np
     grads: dict[int, Any] = {}
     for r, g in zip(roots, grad_roots):
         gd = _as_grad_data(r, g, create_graph)
         grads[id(r)] = grads[id(r)] + gd if id(r) in grads else gd
     order = _toposort(roots)
     found: dict[int, Any] = {}
-    with set_grad_enabled(create_graph):
+    pop, get = grads.pop, grads.get
+    prev_mode, _grad_enabled = _grad_enabled, create_graph
+    try:
         for t in reversed(order):
-            g = grads.pop(id(t), None)
+            g = pop(id(t), None)
             if g is None:
                 continue
-            key = id(t)
-            if wanted is not None:
-                if key in wanted:
-                    found[key] = g
-            elif t._node is None or t._retains_grad:
-                _accumulate(t, g, create_graph)
             node = t._node
+            if wanted is not None:
+                if id(t) in wanted:
+                    found[id(t)] = g
+            elif node is None or t._retains_grad:
+                _accumulate(t, g, create_graph)
             if node is None:
                 continue
-            inputs = node.inputs
+            inputs, op, params = node.inputs, node.op, node.params
             if create_graph:
                 out, args = t, inputs
             else:
                 out, args = t.data, [i.data for i in inputs]
+            rules = op.rules
             for i, inp in enumerate(inputs):
                 if not inp.requires_grad:
                     continue
-                gi = node.op.vjp(i, xp, g, out, args, node.params)
+                if rules:
+                    gi = rules[i](xp, g, out, *args, **params)
+                else:
+                    gi = op.vjp_fn(i, xp, g, out, args, **params)
                 if gi is None:
                     continue
-                gi = _sum_to(xp, gi, inp.data.shape)
+                if gi.shape != inp.data.shape:
+                    gi = _sum_to(xp, gi, inp.data.shape)
                 k = id(inp)
-                grads[k] = grads[k] + gi if k in grads else gi
+                acc = get(k)
+                grads[k] = gi if acc is None else acc + gi
             if not retain_graph:
                 node.inputs = None
+    finally:
+        _grad_enabled = prev_mode
     return found
 
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     """Add ``g`` into ``t.grad``; the first gradient stored is a private copy, never an alias."""
-    from .tensor import Tensor
 
     if create_graph:
-        gt = g if isinstance(g, Tensor) else _new_tensor(np.array(g))
+        gt = g if isinstance(g, _tensor.Tensor) else _new_tensor(np.array(g))
         t.grad = gt if t.grad is None else t.grad + gt
         return
-    if isinstance(g, Tensor):
-        g = g.data
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
-    if t.grad is None:
-        t.grad = _new_tensor(np.array(g, copy=True))
-    elif t.grad.data.shape == g.shape and t.grad.data.flags.writeable:
-        np.add(t.grad.data, g, out=t.grad.data)
+    if type(g) is not np.ndarray:
+        g = g.data if isinstance(g, _tensor.Tensor) else np.asarray(g)
+    data = t.data
+    tg = t.grad
+    if tg is None:
+        t.grad = _new_tensor(g.astype(data.dtype, copy=True))
+    elif tg.data.shape == g.shape and tg.data.flags.writeable:
+        np.add(tg.data, g, out=tg.data, casting="unsafe")
     else:
-        t.grad.data = t.grad.data + g
+        tg.data = (tg.data + g).astype(data.dtype, copy=False)
 
 
 def backward(
@@ -298,10 +306,9 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Return d(outputs)/d(inputs) without touching any ``.grad``, as ``torch.autograd.grad``."""
-    from .tensor import Tensor
 
     roots, grads = _pair(outputs, grad_outputs)
-    single = isinstance(inputs, Tensor)
+    single = isinstance(inputs, _tensor.Tensor)
     ins = [inputs] if single else list(inputs)
     for x in ins:
         if not x.requires_grad:
@@ -319,7 +326,7 @@ def grad(
                     "in the graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
-        elif isinstance(g, Tensor):
+        elif isinstance(g, _tensor.Tensor):
             result.append(g)
         else:
             result.append(_new_tensor(np.array(g, dtype=x.dtype, copy=True)))
@@ -327,15 +334,19 @@ def grad(
 
 
 def _pair(tensors: Any, grads: Any) -> tuple[list[Tensor], list[Any]]:
-    from .tensor import Tensor
 
-    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    roots = [tensors] if isinstance(tensors, _tensor.Tensor) else list(tensors)
     if grads is None:
         gl: list[Any] = [None] * len(roots)
-    elif isinstance(grads, Tensor | np.ndarray) or not isinstance(grads, Iterable):
+    elif isinstance(grads, _tensor.Tensor | np.ndarray) or not isinstance(grads, Iterable):
         gl = [grads]
     else:
         gl = list(grads)
     if len(gl) != len(roots):
         raise RuntimeError(f"got {len(roots)} outputs but {len(gl)} gradients")
     return roots, gl
+
+
+# Bound last: minigrad.tensor and the op table import this module first, then are resolved here.
+from . import tensor as _tensor  # noqa: E402
+from .ops import tensor_xp as _tensor_xp  # noqa: E402

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import apply
+from ..tensor import as_tensor
+
 __all__ = ["Op", "OPS", "defop", "call", "data_of"]
 
 OPS: dict[str, Op] = {}
@@ -62,8 +65,6 @@ def call(xp: Any, op: Op, *args: Any, **params: Any) -> Any:
     """Run ``op`` inside a gradient rule: on arrays directly, on Tensors through the graph."""
     if xp is np:
         return op.forward(*args, **params)
-    from ..autograd import apply
-    from ..tensor import as_tensor
 
     return apply(op, *[as_tensor(a) for a in args], **params)
 

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ..autograd import apply
+from ..tensor import Tensor, as_pair, as_tensor
 from . import call, data_of, defop
 
 __all__ = [
@@ -115,7 +116,6 @@ CAST = defop("cast", lambda x, dtype: x.astype(dtype), _cast_rule)
 
 
 def _binary(op, a: Any, b: Any):
-    from ..tensor import as_pair
 
     a, b = as_pair(a, b)
     return apply(op, a, b)
@@ -143,7 +143,6 @@ def div(a: Any, b: Any):
 
 def pow(a: Any, b: Any):  # noqa: A001  (PyTorch's name)
     """``a ** b``; a Python-number exponent uses the cheaper scalar rule."""
-    from ..tensor import Tensor
 
     if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
         return apply(POW_SCALAR, a, p=b)
@@ -151,7 +150,6 @@ def pow(a: Any, b: Any):  # noqa: A001  (PyTorch's name)
 
 
 def _unary(op):
-    from ..tensor import as_tensor
 
     def fn(x: Any):
         return apply(op, as_tensor(x))
@@ -180,7 +178,6 @@ relu.__doc__ = "``max(x, 0)``; gradient 0 at 0, as PyTorch."
 
 def clamp(x: Any, min: float | None = None, max: float | None = None):  # noqa: A002
     """Clip to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
-    from ..tensor import as_tensor
 
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
@@ -199,7 +196,6 @@ def minimum(a: Any, b: Any):
 
 def where(condition: Any, a: Any, b: Any):
     """Choose ``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
-    from ..tensor import as_pair
 
     a, b = as_pair(a, b)
     cond = np.asarray(data_of(condition), dtype=bool)
@@ -208,7 +204,6 @@ def where(condition: Any, a: Any, b: Any):
 
 def cast(x: Any, dtype: Any):
     """Convert to ``dtype``; differentiable between floating dtypes."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     dtype = np.dtype(dtype)

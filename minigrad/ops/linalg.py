@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..tensor import as_pair
 from . import defop
 
 __all__ = ["matmul"]
@@ -41,7 +42,6 @@ MATMUL = defop("matmul", np.matmul, _grad_a, _grad_b)
 
 def matmul(a: Any, b: Any):
     """Matrix product as ``numpy.matmul``: 1-D operands are vectors, leading dims broadcast."""
-    from ..tensor import as_pair
 
     a, b = as_pair(a, b)
     if a.ndim == 0 or b.ndim == 0:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..tensor import Tensor, as_tensor
 from . import call, data_of, defop
 
 __all__ = ["sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "gather",
@@ -142,7 +143,6 @@ def _dims(dim: Any, axis: Any) -> Axis:
 def _reducer(op, doc: str):
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
            keepdims: bool | None = None):
-        from ..tensor import as_tensor
 
         x = as_tensor(x)
         d = _dims(dim, axis)
@@ -164,7 +164,6 @@ logsumexp = _reducer(LOGSUMEXP, "``log(sum(exp(x)))`` over ``dim``, stable for l
 def _spread(op, name: str):
     def fn(x: Any, dim: Axis = None, *, correction: int | None = None, unbiased: bool | None = None,
            keepdim: bool = False, axis: Axis = None, keepdims: bool | None = None):
-        from ..tensor import as_tensor
 
         x = as_tensor(x)
         d = _dims(dim, axis)
@@ -186,7 +185,6 @@ std = _spread(STD, "std")
 
 def gather(x: Any, dim: int, index: Any):
     """Pick values along ``dim`` at ``index`` (``torch.gather``); repeated indices add gradients."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     idx = np.asarray(data_of(index))
@@ -199,7 +197,6 @@ def gather(x: Any, dim: int, index: Any):
 
 def _arg(npfn):
     def fn(x: Any, dim: int | None = None, keepdim: bool = False):
-        from ..tensor import Tensor, as_tensor
 
         x = as_tensor(x)
         return Tensor(npfn(x.data, axis=dim, keepdims=keepdim if dim is not None else False))
@@ -213,7 +210,6 @@ argmin = _arg(np.argmin)
 
 def _extreme(red, npfn):
     def fn(x: Any, dim: int | None = None, keepdim: bool = False):
-        from ..tensor import as_tensor
 
         x = as_tensor(x)
         if dim is None:
@@ -224,7 +220,6 @@ def _extreme(red, npfn):
         if not keepdim:
             values = values.squeeze(d)
             idx = np.squeeze(idx, axis=d)
-        from ..tensor import Tensor
 
         return return_types(values, Tensor(idx))
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..tensor import Tensor, as_tensor
 from . import call, defop
 
 __all__ = ["reshape", "permute", "broadcast_to", "getitem", "cat", "stack", "normalize_index"]
@@ -66,7 +67,6 @@ STACK = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp=_stack_vjp
 
 def normalize_index(index: Any) -> tuple:
     """Turn a user's index into a tuple NumPy understands (Tensors and lists become arrays)."""
-    from ..tensor import Tensor
 
     if not isinstance(index, tuple):
         index = (index,)
@@ -91,7 +91,6 @@ def normalize_index(index: Any) -> tuple:
 
 def reshape(x: Any, *shape: Any):
     """Same data, new shape; one dimension may be -1."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     if len(shape) == 1 and isinstance(shape[0], Sequence):
@@ -121,7 +120,6 @@ def _resolve(shape: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
 
 def permute(x: Any, *dims: Any):
     """Reorder dimensions."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     if len(dims) == 1 and isinstance(dims[0], Sequence):
@@ -137,7 +135,6 @@ def permute(x: Any, *dims: Any):
 
 def broadcast_to(x: Any, shape: Sequence[int]):
     """Broadcast to ``shape`` as NumPy does; the gradient is summed back."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     shape = tuple(int(s) for s in shape)
@@ -158,7 +155,6 @@ def broadcast_to(x: Any, shape: Sequence[int]):
 
 def getitem(x: Any, index: Any):
     """Index with ints, slices, None, Ellipsis, integer arrays or boolean masks."""
-    from ..tensor import as_tensor
 
     x = as_tensor(x)
     idx = normalize_index(index)
@@ -170,7 +166,6 @@ def getitem(x: Any, index: Any):
 
 
 def _check_same(tensors: Sequence[Any], name: str):
-    from ..tensor import as_tensor
 
     ts = [as_tensor(t) for t in tensors]
     if not ts:
