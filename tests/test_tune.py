@@ -8,24 +8,20 @@ import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 
 import numpy as np
-import psutil
 import pytest
 import scipy.stats
 import tune_objectives as objectives
+from tune_objectives import CURVES_SPACE, SPACE, alive, pid, serial, trial_lines, wait_for_lines
 
 from minigrad import random as mg_random
 from minigrad.tune import (
     Choice,
     LogUniform,
-    ProcessExecutor,
     RandInt,
-    SearchResults,
-    SerialExecutor,
     Uniform,
     choice,
     load_results,
@@ -40,32 +36,6 @@ from minigrad.tune import (
     space_to_dict,
     uniform,
 )
-
-SPACE = {"lr": loguniform(1e-6, 1e-2), "wd": loguniform(1e-8, 1e-4)}
-CURVES_SPACE = {**SPACE, "epochs": 5}
-
-
-def serial(objective, space=SPACE, n=12, seed=0, **kwargs) -> SearchResults:
-    return random_search(objective, space, n, seed, executor="serial", progress=False, **kwargs)
-
-
-def trial_lines(path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f][1:]
-
-
-def wait_for_lines(path, count: int, timeout: float = 60.0) -> list[dict]:
-    """Poll a results log until it holds ``count`` trial records."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                lines = [json.loads(x) for x in f.read().splitlines()[1:] if x.endswith("}")]
-            if len(lines) >= count:
-                return lines
-        time.sleep(0.02)
-    raise TimeoutError(f"{path} did not reach {count} trials")
-
 
 # -- spaces and seeding ---------------------------------------------------------------------
 
@@ -222,7 +192,7 @@ def test_killed_worker_process_is_replaced_and_every_trial_finishes(tmp_path):
     killed = []
 
     def kill_a_worker():
-        victim = int(wait_for_lines(path, 3)[-1]["worker"].rsplit(":", 1)[1])
+        victim = pid(wait_for_lines(path, 3)[-1])
         os.kill(victim, signal.SIGKILL)  # it is busy with its next trial by now
         killed.append(victim)
 
@@ -232,7 +202,7 @@ def test_killed_worker_process_is_replaced_and_every_trial_finishes(tmp_path):
     killer.join()
     pool.shutdown()
     assert got == expected and len(got) == 16 and not got.errors
-    workers = {int(t.worker.rsplit(":", 1)[1]) for t in got}
+    workers = {pid(t) for t in got}
     assert killed[0] in workers and len(workers) > 2  # a new pool took over
 
 
@@ -286,13 +256,6 @@ def test_serial_interrupt_then_resume_runs_each_trial_once(tmp_path, monkeypatch
     assert sorted(r["index"] for r in trial_lines(path)) == list(range(12))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_ctrl_c_stops_worker_processes_and_resume_completes(tmp_path, monkeypatch):
     expected = serial(objectives.quadratic, n=30)  # flaky is quadratic, slowly
     path, calls = tmp_path / "r.jsonl", tmp_path / "calls.txt"
@@ -303,18 +266,20 @@ def test_ctrl_c_stops_worker_processes_and_resume_completes(tmp_path, monkeypatc
 
     interrupter = threading.Thread(target=interrupt)
     interrupter.start()
+    pool = make_executor(2)  # the caller's, as the experiments command line makes it
     with pytest.raises(KeyboardInterrupt):
-        random_search(objectives.flaky, SPACE, 30, 0, executor=2, storage=path, progress=False)
+        random_search(objectives.flaky, SPACE, 30, 0, executor=pool, storage=path, progress=False)
     interrupter.join()
     first = trial_lines(path)
     assert 4 <= len(first) < 30
-    pids = {int(r["worker"].rsplit(":", 1)[1]) for r in first}
+    pids = {pid(r) for r in first}
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(p) for p in pids)  # no trial keeps running after Ctrl-C
+    assert not any(alive(p) for p in pids)  # no trial keeps running after Ctrl-C
     monkeypatch.setenv("TUNE_CALL_LOG", str(calls))
-    got = random_search(objectives.flaky, SPACE, 30, 0, executor=2, storage=path, progress=False)
+    got = random_search(objectives.flaky, SPACE, 30, 0, executor=pool, storage=path, progress=False)
+    pool.shutdown()  # the same pool served the resumed search: it was rebuilt, not left broken
     assert got == expected
     done_before = {r["seed"] for r in first}
     rerun = [int(s) for s in calls.read_text().split()]
@@ -451,32 +416,7 @@ def test_narrow_needs_successful_trials():
         narrow([1, 2], top_k=1)
 
 
-# -- executor choice and progress -----------------------------------------------------------
-
-
-def test_make_executor_specs(monkeypatch):
-    monkeypatch.delenv("MINIGRAD_DASK_ADDRESS", raising=False)
-    assert isinstance(make_executor("serial"), SerialExecutor)
-    made = [make_executor(spec) for spec in (None, "processes", 3, " 2 ")]
-    assert all(isinstance(e, ProcessExecutor) for e in made)
-    assert [e.max_workers for e in made] == [os.cpu_count(), os.cpu_count(), 3, 2]
-    for e in made:
-        e.shutdown()
-    own = cf.ThreadPoolExecutor(1)
-    assert make_executor(own) is own
-    own.shutdown()
-    for bad in ("thread", 0, -2, True, 1.5):
-        with pytest.raises(ValueError):
-            make_executor(bad)
-
-
-def test_dask_missing_gives_install_hint(monkeypatch):
-    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
-    with pytest.raises(ImportError, match=r"pip install 'minigrad\[dask\]'"):
-        make_executor("tcp://127.0.0.1:8786")
-    monkeypatch.setenv("MINIGRAD_DASK_ADDRESS", "tcp://127.0.0.1:8786")
-    with pytest.raises(ImportError, match="minigrad"):
-        make_executor(None)
+# -- other executors and progress ----------------------------------------------------------
 
 
 def test_any_executor_instance_works_and_is_left_open():

@@ -1,4 +1,5 @@
-"""Cheap deterministic objectives for the tune tests, importable by worker processes and Dask.
+"""Cheap deterministic objectives for the tune tests (importable by worker processes and Dask),
+and the helpers the test files share.
 
 Environment variables (set by a test before its workers start) turn on side effects:
 ``TUNE_CALL_LOG``: append ``<seed>`` to that file as each call starts (who ran what);
@@ -8,13 +9,16 @@ Environment variables (set by a test before its workers start) turn on side effe
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
 
 import numpy as np
+import psutil
 
 from minigrad.random import Generator
+from minigrad.tune import SearchResults, loguniform, random_search
 
 __all__ = [
     "quadratic",
@@ -24,7 +28,17 @@ __all__ = [
     "sometimes_bad",
     "deadly",
     "default_rng_user",
+    "SPACE",
+    "CURVES_SPACE",
+    "serial",
+    "trial_lines",
+    "wait_for_lines",
+    "pid",
+    "alive",
 ]
+
+SPACE = {"lr": loguniform(1e-6, 1e-2), "wd": loguniform(1e-8, 1e-4)}
+CURVES_SPACE = {**SPACE, "epochs": 5}
 
 
 def _log_call(seed: int) -> int:
@@ -105,3 +119,43 @@ def default_rng_user(params: dict, seed: int) -> float:
     from minigrad.random import get_rng
 
     return float(get_rng().normal() + params["lr"])
+
+
+# -- helpers for the test files -------------------------------------------------------------
+
+
+def serial(objective, space=SPACE, n=12, seed=0, **kwargs) -> SearchResults:
+    """The reference table: the search run in this process."""
+    return random_search(objective, space, n, seed, executor="serial", progress=False, **kwargs)
+
+
+def trial_lines(path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f][1:]
+
+
+def wait_for_lines(path, count: int, timeout: float = 60.0) -> list[dict]:
+    """Poll a results log (from another thread) until it holds ``count`` trial records."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                lines = [json.loads(x) for x in f.read().splitlines()[1:] if x.endswith("}")]
+            if len(lines) >= count:
+                return lines
+        time.sleep(0.02)
+    raise TimeoutError(f"{path} did not reach {count} trials")
+
+
+def pid(trial) -> int:
+    """The process id of the worker that ran a trial (a ``Trial`` or a log record)."""
+    worker = trial["worker"] if isinstance(trial, dict) else trial.worker
+    return int(worker.rsplit(":", 1)[1])
+
+
+def alive(process_id: int) -> bool:
+    """Whether a process is running (a killed child not yet reaped is a zombie: not alive)."""
+    try:
+        return psutil.Process(process_id).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

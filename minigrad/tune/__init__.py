@@ -15,6 +15,8 @@ from minigrad.tune.executors import (
     DaskExecutor,
     ProcessExecutor,
     SerialExecutor,
+    add_executor_arguments,
+    executor_from_args,
     make_executor,
 )
 from minigrad.tune.results import SearchResults, load_results
@@ -55,6 +57,8 @@ __all__ = [
     "space_to_dict",
     "space_from_dict",
     "make_executor",
+    "add_executor_arguments",
+    "executor_from_args",
     "SerialExecutor",
     "ProcessExecutor",
     "DaskExecutor",

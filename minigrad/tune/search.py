@@ -164,11 +164,12 @@ def _drive(
                         retry(index)
                 in_flight.clear()
                 executor, owned = _restart(executor, owned)
-    except BaseException:
+    except BaseException as exc:
         for future in in_flight:
             future.cancel()
+        if owned or isinstance(exc, KeyboardInterrupt):  # Ctrl-C stops running trials too;
+            getattr(executor, "terminate", lambda: None)()  # a ProcessExecutor heals on reuse
         if owned:
-            getattr(executor, "terminate", lambda: None)()
             executor.shutdown(wait=False, cancel_futures=True)
         raise
     return executor, owned

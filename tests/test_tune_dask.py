@@ -1,0 +1,155 @@
+"""minigrad.tune executor choice, and searches on a real Dask cluster (LocalCluster, 127.0.0.1)."""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import os
+import signal
+import sys
+import threading
+
+import pytest
+import tune_objectives as objectives
+from distributed import Client, LocalCluster
+from tune_objectives import CURVES_SPACE, SPACE, pid, serial, wait_for_lines
+
+from minigrad.tune import (
+    DASK_ADDRESS_ENV,
+    ProcessExecutor,
+    SerialExecutor,
+    add_executor_arguments,
+    executor_from_args,
+    make_executor,
+    random_search,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A two-process cluster whose workers (and the nanny's replacements) import the test code."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([ROOT, HERE, *([old] if old else [])])
+    try:
+        with (
+            LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as c,
+        ):
+            yield c
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def _worker_pids(client) -> set[int]:
+    return set(client.run(os.getpid).values())
+
+
+def _pids(results) -> set[int]:
+    return {pid(t) for t in results}
+
+
+def test_dask_cluster_gives_the_same_table_as_serial(client):
+    expected = serial(objectives.curves, CURVES_SPACE, n=16)
+    got = random_search(objectives.curves, CURVES_SPACE, 16, 0, executor=client.get_executor())
+    assert got == expected and len(got) == 16
+    assert _pids(got) <= _worker_pids(client) and os.getpid() not in _pids(got)
+
+
+def test_dask_by_address_and_by_environment_variable(client, monkeypatch):
+    expected = serial(objectives.quadratic, n=8)
+    address = client.scheduler.address
+    assert address.startswith("tcp://127.0.0.1:")
+    by_address = random_search(objectives.quadratic, SPACE, 8, 0, executor=address, progress=False)
+    assert by_address == expected
+    dask_scheme = "dask://" + address[len("tcp://") :]
+    assert random_search(objectives.quadratic, SPACE, 8, 0, executor=dask_scheme) == expected
+    monkeypatch.setenv(DASK_ADDRESS_ENV, address)
+    by_env = random_search(objectives.quadratic, SPACE, 8, 0, progress=False)
+    assert by_env == expected and _pids(by_env) <= _worker_pids(client)
+    assert len(client.scheduler_info()["workers"]) == 2  # the cluster outlives our clients
+
+
+def test_dask_records_raising_trials(client):
+    expected = serial(objectives.sometimes_bad, n=12)
+    got = random_search(objectives.sometimes_bad, SPACE, 12, 0, executor=client, progress=False)
+    assert expected.errors and got == expected
+    assert all(t.traceback and "loss diverged" in t.traceback for t in got.errors)
+
+
+def test_killed_dask_worker_mid_search_still_finishes_every_trial(client, tmp_path):
+    expected = serial(objectives.curves, CURVES_SPACE, n=16)  # slow_curves is curves, slowly
+    path = tmp_path / "r.jsonl"
+    before = _worker_pids(client)
+    killed = []
+
+    def kill_a_busy_worker():
+        victim = pid(wait_for_lines(path, 3)[-1])
+        assert victim in before
+        os.kill(victim, signal.SIGKILL)  # it is in its next 0.25 s trial by now
+        killed.append(victim)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    got = random_search(
+        objectives.slow_curves, CURVES_SPACE, 16, 0, executor=client.get_executor(), storage=path
+    )
+    killer.join()
+    assert killed and got == expected and len(got) == 16 and not got.errors
+    client.wait_for_workers(2, timeout=60)  # the nanny replaced the dead worker
+    assert killed[0] not in _worker_pids(client)
+
+
+# -- choosing an executor ------------------------------------------------------------------
+
+
+def test_make_executor_specs(monkeypatch):
+    monkeypatch.delenv("MINIGRAD_DASK_ADDRESS", raising=False)
+    assert isinstance(make_executor("serial"), SerialExecutor)
+    made = [make_executor(spec) for spec in (None, "processes", 3, " 2 ")]
+    assert all(isinstance(e, ProcessExecutor) for e in made)
+    assert [e.max_workers for e in made] == [os.cpu_count(), os.cpu_count(), 3, 2]
+    for e in made:
+        e.shutdown()
+    own = cf.ThreadPoolExecutor(1)
+    assert make_executor(own) is own
+    own.shutdown()
+    for bad in ("thread", 0, -2, True, 1.5):
+        with pytest.raises(ValueError):
+            make_executor(bad)
+
+
+def test_command_line_flags_choose_the_executor(monkeypatch):
+    monkeypatch.delenv("MINIGRAD_DASK_ADDRESS", raising=False)
+    parser = argparse.ArgumentParser()
+    add_executor_arguments(parser)
+    assert isinstance(executor_from_args(parser.parse_args(["--serial"])), SerialExecutor)
+    three = executor_from_args(parser.parse_args(["--workers", "3"]))
+    default = executor_from_args(parser.parse_args([]))
+    assert (three.max_workers, default.max_workers) == (3, os.cpu_count())
+    three.shutdown()
+    default.shutdown()
+    args = parser.parse_args(["--dask", "tcp://127.0.0.1:8786"])
+    assert args.dask == "tcp://127.0.0.1:8786" and args.workers is None
+    with pytest.raises(SystemExit):  # one place at a time
+        parser.parse_args(["--dask", "tcp://127.0.0.1:8786", "--workers", "2"])
+
+
+def test_dask_missing_gives_install_hint(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'minigrad\[dask\]'"):
+        make_executor("tcp://127.0.0.1:8786")
+    monkeypatch.setenv("MINIGRAD_DASK_ADDRESS", "tcp://127.0.0.1:8786")
+    with pytest.raises(ImportError, match="minigrad"):
+        make_executor(None)
