@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from . import autograd, datasets, random, testing, utils
+from . import autograd, datasets, nn, optim, random, testing, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -48,6 +48,7 @@ from .ops.linalg import matmul
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
+from .serialization import load, save
 from .tensor import Tensor, as_tensor, float32, float64
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
 
@@ -72,6 +73,10 @@ __all__ = [
     "argmin",
     "as_tensor",
     "autograd",
+    "nn",
+    "optim",
+    "save",
+    "load",
     "datasets",
     "utils",
     "bool",

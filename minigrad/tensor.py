@@ -252,6 +252,18 @@ class Tensor:
 
         return self._set(get_rng(generator).uniform(a, b, self.shape))
 
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
         self.data[_sh.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
