@@ -1,0 +1,293 @@
+"""Trainer: the book's training loop grown up (history, evaluation, progress bar, callbacks).
+
+One epoch is ``ceil(N / batch_size)`` updates over a reshuffled dataset (PyTorch's habit), or,
+with ``sampling="replacement"``, ``max(N / batch_size, 1)`` batches drawn with replacement as the
+book's ``Trainer`` does. Evaluation runs after every epoch (and before the first with
+``eval_at_start``), in eval mode and without a graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from .random import Generator, get_rng
+from .tensor import Tensor
+
+__all__ = ["Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "accuracy"]
+
+
+@dataclass
+class History:
+    """Per-iteration training loss and per-evaluation metrics, as plain lists."""
+
+    train_loss: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    train_eval_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list]:
+        return {k: list(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Sequence]) -> History:
+        return cls(**{k: list(v) for k, v in d.items()})
+
+
+class Callback:
+    """Hooks the Trainer calls; return True from ``on_epoch_end`` to stop training."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> bool | None:
+        return None
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` evaluations."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, mode: str | None = None,
+                 min_delta: float = 0.0) -> None:
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.mode = mode or ("min" if "loss" in monitor else "max")
+        self.best: float | None = None
+        self.bad = 0
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> bool:
+        value = getattr(trainer.history, self.monitor)[-1]
+        better = self.best is None or (
+            value < self.best - self.min_delta if self.mode == "min"
+            else value > self.best + self.min_delta)
+        if better:
+            self.best, self.bad = value, 0
+        else:
+            self.bad += 1
+        return self.bad >= self.patience
+
+
+class Checkpoint(Callback):
+    """Save model, optimizer, scheduler, history and RNG state every ``every`` epochs."""
+
+    def __init__(self, path: str | Path, every: int = 1) -> None:
+        self.path, self.every = Path(path), int(every)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+        if (epoch + 1) % self.every == 0:
+            trainer.save_checkpoint(self.path)
+
+
+def accuracy(logits: Tensor, targets: Any) -> float:
+    """Fraction of rows whose arg-max matches the label (labels or one-hot rows)."""
+    t = np.asarray(getattr(targets, "data", targets))
+    if t.ndim == 2:
+        t = t.argmax(axis=1)
+    return float(np.mean(logits.data.argmax(axis=1) == t))
+
+
+def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, targets) as arrays from a pair or a TensorDataset-like object."""
+    if isinstance(data, tuple | list) and len(data) == 2:
+        x, t = data
+    elif hasattr(data, "tensors"):
+        x, t = data.tensors
+    else:
+        raise TypeError("data must be an (inputs, targets) pair or a TensorDataset, got "
+                        f"{type(data).__name__}")
+    x, t = np.asarray(getattr(x, "data", x)), np.asarray(getattr(t, "data", t))
+    if len(x) != len(t):
+        raise ValueError(f"inputs and targets differ in length: {len(x)} vs {len(t)}")
+    if len(x) == 0:
+        raise ValueError("the training data is empty")
+    return x, t
+
+
+class Trainer:
+    """Train ``model`` with ``optimizer`` on (inputs, targets) arrays; see the module docstring."""
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        train_data: Any,
+        val_data: Any = None,
+        *,
+        loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+        epochs: int = 20,
+        batch_size: int = 100,
+        sampling: str = "shuffle",
+        eval_at_start: bool = False,
+        eval_samples: int | None = None,
+        eval_batch_size: int = 2000,
+        scheduler: Any = None,
+        callbacks: Sequence[Callback] = (),
+        progress: bool = True,
+        generator: Generator | None = None,
+        desc: str | None = None,
+    ) -> None:
+        if sampling not in ("shuffle", "replacement"):
+            raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
+        if batch_size < 1 or epochs < 0:
+            raise ValueError(f"need batch_size >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+        if loss_fn is None:
+            from .nn import CrossEntropyLoss
+
+            loss_fn = CrossEntropyLoss()
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.x, self.t = _arrays(train_data)
+        self.val = _arrays(val_data) if val_data is not None else None
+        self.epochs, self.batch_size, self.sampling = int(epochs), int(batch_size), sampling
+        self.eval_at_start, self.eval_samples = eval_at_start, eval_samples
+        self.eval_batch_size = eval_batch_size
+        self.scheduler, self.callbacks = scheduler, list(callbacks)
+        self.progress, self.generator, self.desc = progress, generator, desc
+        self.history = History()
+        self.epochs_done = 0
+
+    # ---- one step and one evaluation ----
+    def train_step(self, xb: np.ndarray, tb: np.ndarray) -> float:
+        """One update on a batch; returns the batch loss before the update."""
+        self.model.train()
+        self.optimizer.zero_grad()
+        loss = self.loss_fn(self.model(Tensor._wrap(xb)), Tensor._wrap(tb))
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.data)
+
+    def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+        """(loss, accuracy) on all of ``x`` (or its first ``eval_samples``), in eval mode."""
+        if self.eval_samples is not None:
+            x, t = x[: self.eval_samples], t[: self.eval_samples]
+        self.model.eval()
+        total, correct = 0.0, 0.0
+        with autograd.no_grad():
+            for i in range(0, len(x), self.eval_batch_size):
+                xb, tb = x[i:i + self.eval_batch_size], t[i:i + self.eval_batch_size]
+                logits = self.model(Tensor._wrap(xb))
+                total += float(self.loss_fn(logits, Tensor._wrap(tb)).data) * len(xb)
+                correct += accuracy(logits, tb) * len(xb)
+        self.model.train()
+        return total / len(x), correct / len(x)
+
+    def _record_eval(self, epoch: int) -> None:
+        loss, acc = self.evaluate(self.x, self.t)
+        h = self.history
+        h.epoch.append(epoch)
+        h.train_eval_loss.append(loss)
+        h.train_acc.append(acc)
+        if self.val is not None:
+            vloss, vacc = self.evaluate(*self.val)
+            h.val_loss.append(vloss)
+            h.val_acc.append(vacc)
+
+    # ---- the loop ----
+    def batches(self) -> list[np.ndarray]:
+        """Index arrays for one epoch, drawn from the seeded generator."""
+        n, rng = len(self.x), get_rng(self.generator)
+        if self.sampling == "replacement":
+            steps = max(int(round(n / self.batch_size)), 1)
+            return [rng.choice(n, self.batch_size) for _ in range(steps)]
+        order = rng.permutation(n)
+        return [order[i:i + self.batch_size] for i in range(0, n, self.batch_size)]
+
+    def fit(self) -> History:
+        """Train for the remaining epochs and return the history."""
+        if self.eval_at_start and self.epochs_done == 0 and not self.history.epoch:
+            self._record_eval(0)
+        bar = self._bar()
+        try:
+            for epoch in range(self.epochs_done, self.epochs):
+                for idx in self.batches():
+                    self.history.train_loss.append(self.train_step(self.x[idx], self.t[idx]))
+                if self.scheduler is not None:
+                    self.scheduler.step()
+                self.epochs_done = epoch + 1
+                self._record_eval(self.epochs_done)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(self._postfix())
+                stop = False
+                for cb in self.callbacks:
+                    stop = bool(cb.on_epoch_end(self, epoch)) or stop
+                if stop:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.history
+
+    def _postfix(self) -> dict[str, str]:
+        h = self.history
+        out = {"loss": f"{h.train_loss[-1]:.3f}" if h.train_loss else "-",
+               "train": f"{h.train_acc[-1]:.3f}"}
+        if h.val_acc:
+            out["val"] = f"{h.val_acc[-1]:.3f}"
+        return out
+
+    def _bar(self) -> Any:
+        if not self.progress:
+            return None
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return None
+        return tqdm(total=self.epochs, initial=self.epochs_done, desc=self.desc or "epochs",
+                    unit="epoch", leave=False)
+
+    # ---- checkpoints ----
+    def state_dict(self) -> dict[str, Any]:
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "history": self.history.to_dict(),
+            "epochs_done": self.epochs_done,
+            "rng": _rng_state(self.generator),
+        }
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and "scheduler" in state:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.history = History.from_dict(state["history"])
+        self.epochs_done = int(state["epochs_done"])
+        _set_rng_state(self.generator, state["rng"])
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Write everything needed to resume, atomically (the previous file survives a crash)."""
+        from .serialization import save
+
+        save(self.state_dict(), path)
+
+    def resume(self, path: str | Path) -> Trainer:
+        """Load a checkpoint written by :meth:`save_checkpoint`; ``fit()`` then continues."""
+        from .serialization import load
+
+        self.load_state_dict(load(path))
+        return self
+
+
+def _rng_state(generator: Generator | None) -> dict[str, Any]:
+    state = get_rng(generator).bit_generator.state
+    return {"bit_generator": state["bit_generator"], "state": {k: str(v) for k, v in
+            state["state"].items()}, "has_uint32": state["has_uint32"],
+            "uinteger": state["uinteger"]}
+
+
+def _set_rng_state(generator: Generator | None, saved: dict[str, Any]) -> None:
+    state = dict(saved)
+    state["state"] = {k: int(v) for k, v in saved["state"].items()}
+    get_rng(generator).bit_generator.state = state
+
+
+def epochs_for_iterations(n_samples: int, batch_size: int, iterations: int) -> int:
+    """How many shuffled epochs cover ``iterations`` updates (the book counts iterations)."""
+    return math.ceil(iterations / math.ceil(n_samples / batch_size))
