@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 __all__ = [
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
     "Node",
     "apply",
     "backward",
@@ -92,12 +95,14 @@ class enable_grad(_GradMode):
 class Node:
     """How a non-leaf Tensor was made: the op, its inputs and parameters (never the output)."""
 
-    __slots__ = ("op", "inputs", "params")
+    __slots__ = ("op", "inputs", "params", "site")
 
-    def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict) -> None:
+    def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict,
+                 site: str | None = None) -> None:
         self.op = op
         self.inputs = inputs
         self.params = params
+        self.site = site  # where user code created it (recorded in anomaly mode only)
 
     def name(self) -> str:
         return f"{self.op.name.capitalize()}Backward"
@@ -112,12 +117,13 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(data) is not np.ndarray:  # NumPy returns scalars from full reductions
         data = np.asarray(data)
+    site = _anomaly.check_forward(op, inputs, data) if _anomaly.enabled else None
     out = _new_tensor(data)
     if _grad_enabled:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True
-                out._node = Node(op, inputs, params)
+                out._node = Node(op, inputs, params, site)
                 break
     return out
 
@@ -253,6 +259,8 @@ def _run_backward(
                     gi = op.vjp_fn(i, xp, g, out, args, **params)
                 if gi is None:
                     continue
+                if _anomaly.enabled:
+                    _anomaly.check_backward(node, i, gi, node.site)
                 if gi.shape != inp.data.shape:
                     gi = _sum_to(xp, gi, inp.data.shape)
                 k = id(inp)
@@ -348,5 +356,7 @@ def _pair(tensors: Any, grads: Any) -> tuple[list[Tensor], list[Any]]:
 
 
 # Bound last: minigrad.tensor and the op table import this module first, then are resolved here.
+from . import anomaly as _anomaly  # noqa: E402
 from . import tensor as _tensor  # noqa: E402
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 from .ops import tensor_xp as _tensor_xp  # noqa: E402
