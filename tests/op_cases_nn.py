@@ -1,3 +1,133 @@
-"""Property-test cases for the ops defined by ``minigrad.nn.functional`` (filled by the nn work)."""
+"""Property-test cases for the ops defined for ``minigrad.nn.functional`` (first and second order).
+
+Integer targets, masks, running statistics and class weights are constants of the case (params),
+never differentiated inputs; probability targets are differentiated.
+"""
 
 from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from op_cases import SIDE, case, leaf, shape_, values
+
+import minigrad.nn.functional as F
+from minigrad.autograd import apply
+from minigrad.ops import OPS
+
+
+@case("linear")
+def _(draw):
+    n_in, n_out = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
+    lead = draw(st.sampled_from([(), (2,), (3,), (2, 2)]))
+    x = leaf(values(draw, lead + (n_in,)))
+    w = leaf(values(draw, (n_out, n_in)))
+    if draw(st.booleans()):
+        return (lambda x, w, b: F.linear(x, w, b)), [x, w, leaf(values(draw, (n_out,)))], {}
+    return (lambda x, w: F.linear(x, w)), [x, w], {}
+
+
+def _softmax_case(name, fn):
+    @case(name)
+    def _(draw):
+        shape = shape_(draw, min_dims=1)
+        dim = draw(st.integers(-len(shape), len(shape) - 1))
+        return (lambda x: fn(x, dim=dim)), [leaf(values(draw, shape, -3.0, 3.0))], {}
+
+
+_softmax_case("softmax", F.softmax)
+_softmax_case("log_softmax", F.log_softmax)
+
+
+@case("leaky_relu")
+def _(draw):
+    slope = draw(st.sampled_from([0.01, 0.2, 1.5]))
+    x = leaf(values(draw, shape_(draw), away=0.0))
+    return (lambda x: F.leaky_relu(x, slope)), [x], {}
+
+
+@case("gelu")
+def _(draw):
+    return (lambda x: F.gelu(x)), [leaf(values(draw, shape_(draw), -3.0, 3.0))], {}
+
+
+@case("gelu_grad")
+def _(draw):
+    return (lambda x: apply(OPS["gelu_grad"], x)), [leaf(values(draw, shape_(draw), -3.0, 3.0))], {}
+
+
+def _bn_shape(draw):
+    n, c = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
+    shape = draw(st.sampled_from([(n, c), (n, c, draw(st.integers(1, SIDE)))]))
+    assume(int(np.prod(shape)) // c >= 2)  # a batch of one cannot be normalised
+    return shape, c
+
+
+@case("batch_norm")
+def _(draw):
+    shape, c = _bn_shape(draw)
+    # a ramp over the reduced positions keeps each channel's variance away from 0
+    ramp = np.arange(int(np.prod(shape)) // c, dtype=np.float64).reshape(
+        (shape[0],) + shape[2:])
+    ramp = np.expand_dims(ramp, 1) - ramp.mean()
+    x = leaf(values(draw, shape, -0.4, 0.4) + ramp)
+    if draw(st.booleans()):
+        fn = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)  # noqa: E731
+        return fn, [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))], {}
+    return (lambda x: F.batch_norm(x, None, None, training=True)), [x], {}
+
+
+@case("batch_norm_eval")
+def _(draw):
+    shape, c = _bn_shape(draw)
+    rm = mg_tensor(values(draw, (c,)))
+    rv = mg_tensor(values(draw, (c,), 0.2, 3.0))
+    x = leaf(values(draw, shape))
+    if draw(st.booleans()):
+        fn = lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False)  # noqa: E731
+        return fn, [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))], {}
+    return (lambda x: F.batch_norm(x, rm, rv, training=False)), [x], {}
+
+
+def mg_tensor(a):
+    import minigrad as mg
+
+    return mg.tensor(a, dtype=mg.float64)
+
+
+@case("cross_entropy")
+def _(draw):
+    n, c = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
+    layout = draw(st.sampled_from(["nc", "c", "ncd"]))
+    shape = {"nc": (n, c), "c": (c,), "ncd": (n, c, 2)}[layout]
+    tshape = {"nc": (n,), "c": (), "ncd": (n, 2)}[layout]
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    smoothing = draw(st.sampled_from([0.0, 0.0, 0.1, 0.5]))
+    weight = values(draw, (c,), 0.2, 2.0) if draw(st.booleans()) else None
+    x = leaf(values(draw, shape, -3.0, 3.0))
+    if draw(st.booleans()):  # probability targets: differentiated as well
+        q = leaf(values(draw, shape, 0.05, 1.0))
+        fn = lambda x, q: F.cross_entropy(x, q, weight, reduction=reduction,  # noqa: E731
+                                          label_smoothing=smoothing)
+        return fn, [x, q], {}
+    t = draw(hnp.arrays(np.int64, tshape, elements=st.integers(0, c - 1)))
+    ignore = -100
+    if t.size > 1 and draw(st.booleans()):  # ignore one class, keep at least one sample
+        ignore = int(t.flat[0])
+        assume(np.any(t != ignore))
+    fn = lambda x: F.cross_entropy(x, t, weight, ignore_index=ignore,  # noqa: E731
+                                   reduction=reduction, label_smoothing=smoothing)
+    return fn, [x], {}
+
+
+@case("bce_with_logits")
+def _(draw):
+    shape = shape_(draw)
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    x = leaf(values(draw, shape, -4.0, 4.0))
+    y = leaf(values(draw, shape, 0.0, 1.0))
+    pos_weight = values(draw, shape[-1:], 0.5, 2.0) if draw(st.booleans()) else None
+    fn = lambda x, y: F.binary_cross_entropy_with_logits(  # noqa: E731
+        x, y, reduction=reduction, pos_weight=None if pos_weight is None else mg_tensor(pos_weight))
+    return fn, [x, y], {}

@@ -16,6 +16,7 @@ from scipy import special
 from . import call, data_of, defop
 
 __all__ = ["LINEAR", "SOFTMAX", "LOG_SOFTMAX", "LEAKY_RELU", "GELU", "GELU_GRAD", "BATCH_NORM",
+           "BATCH_NORM_EVAL",
            "bn_axes"]  # fmt: skip
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -116,34 +117,86 @@ def _bn_param_shape(ndim: int, c: int) -> tuple[int, ...]:
     return (c,) + (1,) * (ndim - 2)
 
 
-def _bn_stats(xp: Any, x: Any, axes: tuple[int, ...], eps: float) -> tuple[Any, Any]:
-    """(x_hat, 1/std) with the biased batch variance, as PyTorch normalises."""
-    xc = x - xp.mean(x, axis=axes, keepdims=True)
-    invstd = 1.0 / xp.sqrt(xp.mean(xc * xc, axis=axes, keepdims=True) + eps)
-    return xc * invstd, invstd
+def _mean(xp: Any, a: Any, axes: tuple[int, ...]) -> Any:
+    """Mean over ``axes`` keeping dims; on arrays a bare ``add.reduce`` (np.mean's overhead is
+    several microseconds a call, which adds up over a small layer)."""
+    n = math.prod(a.shape[i] for i in axes)
+    if xp is np:
+        return np.add.reduce(a, axis=axes, keepdims=True) * (1.0 / n)
+    return xp.sum(a, axis=axes, keepdims=True) * (1.0 / n)
 
 
-def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float) -> np.ndarray:
+def _bn_stats(xp: Any, x: Any, axes: tuple[int, ...], eps: float) -> tuple[Any, ...]:
+    """(x_hat, 1/std, mean, biased variance) of the batch, as PyTorch normalises."""
+    mean = _mean(xp, x, axes)
+    xc = x - mean
+    var = _mean(xp, xc * xc, axes)
+    invstd = 1.0 / xp.sqrt(var + eps)
+    return xc * invstd, invstd, mean, var
+
+
+def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float, stats: dict | None = None
+            ) -> np.ndarray:
+    """Normalise with batch statistics. ``stats`` (a fresh dict per call, optional) receives
+    x_hat, 1/std, mean and biased variance, so the NumPy rules and the running averages reuse
+    them instead of recomputing (the rules recompute on Tensors, where they must differentiate).
+    """
     axes = bn_axes(x.ndim)
-    xhat, _ = _bn_stats(np, x, axes, eps)
-    if wb:
-        shape = _bn_param_shape(x.ndim, x.shape[1])
-        xhat *= wb[0].reshape(shape)
-        xhat += wb[1].reshape(shape)
-    return xhat
+    xhat, invstd, mean, var = _bn_stats(np, x, axes, eps)
+    if stats is not None:
+        stats.update(xhat=xhat, invstd=invstd, mean=mean, var=var)
+    if not wb:
+        return xhat.copy() if stats is not None else xhat
+    shape = _bn_param_shape(x.ndim, x.shape[1])
+    out = xhat * wb[0].reshape(shape)
+    out += wb[1].reshape(shape)
+    return out
 
 
-def _bn_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, eps: float) -> Any:
+def _bn_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, eps: float,
+            stats: dict | None = None) -> Any:
     x = args[0]
     axes = bn_axes(x.ndim)
     if i == 2:
         return xp.sum(g, axis=axes)
-    xhat, invstd = _bn_stats(xp, x, axes, eps)
+    if xp is np and stats:
+        xhat, invstd = stats["xhat"], stats["invstd"]
+    else:
+        xhat, invstd, _, _ = _bn_stats(xp, x, axes, eps)
     if i == 1:
         return xp.sum(g * xhat, axis=axes)
     dxhat = g * args[1].reshape(_bn_param_shape(x.ndim, x.shape[1])) if len(args) > 1 else g
-    return invstd * (dxhat - xp.mean(dxhat, axis=axes, keepdims=True)
-                     - xhat * xp.mean(dxhat * xhat, axis=axes, keepdims=True))
+    return invstd * (dxhat - _mean(xp, dxhat, axes) - xhat * _mean(xp, dxhat * xhat, axes))
 
 
 BATCH_NORM = defop("batch_norm", _bn_fwd, vjp=_bn_vjp)
+
+
+# ---- batch norm in eval mode: a fixed affine map from the running statistics ----
+# ``mean`` and ``invstd`` are constants shaped to broadcast over x (C,) or (C, 1).
+
+
+def _bn_eval_fwd(x: np.ndarray, *wb: np.ndarray, mean: np.ndarray, invstd: np.ndarray
+                 ) -> np.ndarray:
+    out = (x - mean) * invstd
+    if wb:
+        shape = _bn_param_shape(x.ndim, x.shape[1])
+        out *= wb[0].reshape(shape)
+        out += wb[1].reshape(shape)
+    return out
+
+
+def _bn_eval_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, mean: np.ndarray,
+                 invstd: np.ndarray) -> Any:
+    x = args[0]
+    axes = bn_axes(x.ndim)
+    if i == 0:
+        if len(args) == 1:
+            return g * invstd
+        return g * (args[1].reshape(_bn_param_shape(x.ndim, x.shape[1])) * invstd)
+    if i == 1:
+        return xp.sum(g * ((x - mean) * invstd), axis=axes)
+    return xp.sum(g, axis=axes)
+
+
+BATCH_NORM_EVAL = defop("batch_norm_eval", _bn_eval_fwd, vjp=_bn_eval_vjp)

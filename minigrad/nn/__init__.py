@@ -1,0 +1,49 @@
+"""``minigrad.nn``: Module, Parameter, layers, losses, ``functional``, ``init`` and the book's MLP.
+
+Names, arguments, defaults and shapes follow ``torch.nn``, so a PyTorch script runs after
+replacing ``torch`` with ``minigrad``.
+"""
+
+from __future__ import annotations
+
+import importlib.util as _ilu
+
+from . import functional, init
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleDict, ModuleList, Sequential
+from .layers import Dropout, Flatten, Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .models import MLP
+from .module import Module
+from .normalization import BatchNorm1d
+from .parameter import Parameter
+
+if _ilu.find_spec(__name__ + ".utils") is not None:  # clip_grad_* etc., written separately
+    from . import utils  # noqa: F401
+
+__all__ = [
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "GELU",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MLP",
+    "MSELoss",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+]
