@@ -95,7 +95,7 @@ class enable_grad(_GradMode):
 class Node:
     """How a non-leaf Tensor was made: the op, its inputs and parameters (never the output)."""
 
-    __slots__ = ("op", "inputs", "params", "site")
+    __slots__ = ("op", "inputs", "params", "site", "versions")
 
     def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict,
                  site: str | None = None) -> None:
@@ -103,6 +103,7 @@ class Node:
         self.inputs = inputs
         self.params = params
         self.site = site  # where user code created it (recorded in anomaly mode only)
+        self.versions = [t._version for t in inputs]  # in-place changes are caught at backward
 
     def name(self) -> str:
         return f"{self.op.name.capitalize()}Backward"
@@ -136,6 +137,7 @@ def _new_tensor(data: np.ndarray) -> Tensor:
     t.requires_grad = False
     t._node = None
     t._retains_grad = False
+    t._version = 0
     return t
 
 
@@ -245,6 +247,8 @@ def _run_backward(
             if node is None:
                 continue
             inputs, op, params = node.inputs, node.op, node.params
+            if node.versions != [i._version for i in inputs]:
+                _modified_inplace(node)
             if create_graph:
                 out, args = t, inputs
             else:
@@ -271,6 +275,17 @@ def _run_backward(
     finally:
         _grad_enabled = prev_mode
     return found
+
+
+def _modified_inplace(node: Node) -> None:
+    for k, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t._version != v:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: input {k} of {node.name()} (shape {t.shape}) is at version "
+                f"{t._version}; expected version {v}. Compute it again after the change, or "
+                "change a copy (tensor.clone())."
+            )
 
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:

@@ -40,7 +40,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_version",
+                 "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -49,6 +50,7 @@ class Tensor:
         self.requires_grad = False
         self._node: autograd.Node | None = None
         self._retains_grad = False
+        self._version = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -195,6 +197,7 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._retains_grad = False
+        t._version = 0
         return t
 
     # ---- in-place (allowed outside the graph only) ----
@@ -209,6 +212,7 @@ class Tensor:
         self._check_inplace()
         value = value.data if isinstance(value, Tensor) else value
         self.data[...] = value
+        self._version += 1  # a graph that saved this tensor now refuses to backpropagate
         return self
 
     def zero_(self) -> Tensor:
@@ -267,6 +271,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
         self.data[_sh.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
 
     # ---- iteration and indexing ----
     def __getitem__(self, index: Any) -> Tensor:

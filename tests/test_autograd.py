@@ -268,3 +268,18 @@ def test_boolean_mask_gradient():
     x = leaf(np.arange(4.0))
     (x[x.data > 1] * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 2.0, 2.0])
+
+
+def test_inplace_change_of_a_saved_tensor_is_caught_at_backward():
+    x = leaf([1.0, 2.0])
+    c = mg.tensor([3.0, 4.0], dtype=mg.float64)
+    y = (x * c).sum()
+    c[0] = 10.0  # the product's gradient needs the old c
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    w = leaf([1.0])
+    z = (w * 2).sum()
+    with mg.no_grad():
+        w.add_(1.0)  # stricter than PyTorch: every input is checked, not only those a rule saves
+    with pytest.raises(RuntimeError, match="version 1; expected version 0"):
+        z.backward()
