@@ -231,6 +231,7 @@ def _run_backward(
         grads[id(r)] = grads[id(r)] + gd if id(r) in grads else gd
     order = _toposort(roots)
     found: dict[int, Any] = {}
+    owned: set[int] = set()  # ids of gradient arrays only this pass holds: stored without a copy
     pop, get = grads.pop, grads.get
     prev_mode, _grad_enabled = _grad_enabled, create_graph
     try:
@@ -243,7 +244,9 @@ def _run_backward(
                 if id(t) in wanted:
                     found[id(t)] = g
             elif node is None or t._retains_grad:
-                _accumulate(t, g, create_graph)
+                mine = id(g) in owned and not t._retains_grad
+                owned.discard(id(g))  # g is alive here, so no stale id can match later
+                _accumulate(t, g, create_graph, mine)
             if node is None:
                 continue
             inputs, op, params = node.inputs, node.op, node.params
@@ -269,7 +272,14 @@ def _run_backward(
                     gi = _sum_to(xp, gi, inp.data.shape)
                 k = id(inp)
                 acc = get(k)
-                grads[k] = gi if acc is None else acc + gi
+                if acc is not None:
+                    gi = acc + gi
+                elif gi is g or create_graph or gi.base is not None or gi is out or any(
+                        gi is a for a in args):
+                    grads[k] = gi  # may be shared (an identity rule, a view): copy if stored
+                    continue
+                owned.add(id(gi))
+                grads[k] = gi
             if not retain_graph:
                 node.inputs = None
     finally:
@@ -288,8 +298,8 @@ def _modified_inplace(node: Node) -> None:
             )
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """Add ``g`` into ``t.grad``; the first gradient stored is a private copy, never an alias."""
+def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """Add ``g`` into ``t.grad``; the first gradient stored is private (``owned``) or a copy."""
 
     if create_graph:
         gt = g if isinstance(g, _tensor.Tensor) else _new_tensor(np.array(g))
@@ -300,7 +310,8 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     data = t.data
     tg = t.grad
     if tg is None:
-        t.grad = _new_tensor(g.astype(data.dtype, copy=True))
+        t.grad = _new_tensor(g if owned and g.dtype == data.dtype and g.flags.writeable
+                             else g.astype(data.dtype, copy=True))
     elif tg.data.shape == g.shape and tg.data.flags.writeable:
         np.add(tg.data, g, out=tg.data, casting="unsafe")
     else:

@@ -283,3 +283,18 @@ def test_inplace_change_of_a_saved_tensor_is_caught_at_backward():
         w.add_(1.0)  # stricter than PyTorch: every input is checked, not only those a rule saves
     with pytest.raises(RuntimeError, match="version 1; expected version 0"):
         z.backward()
+
+
+def test_leaf_gradients_never_alias_each_other_or_graph_arrays():
+    w = leaf(np.ones((2, 3)))
+    b = leaf(np.zeros(3))
+    c = leaf(np.zeros(3))
+    x = mg.tensor(np.arange(6.0).reshape(2, 3))
+    y = (x * w + b + c).reshape(6)  # add hands one array to b and c; reshape makes a view
+    y.backward(mg.tensor(np.arange(6.0)))
+    arrays = [w.grad.data, b.grad.data, c.grad.data, x.data]
+    for i, a in enumerate(arrays):
+        for other in arrays[i + 1:]:
+            assert not np.shares_memory(a, other)
+    w.grad.data[...] = 0  # writing one gradient leaves the others alone
+    np.testing.assert_array_equal(b.grad.data, [3.0, 5.0, 7.0])
