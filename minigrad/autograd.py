@@ -159,11 +159,14 @@ def _sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors of the graph in topological order (inputs before outputs), without recursion."""
+    """Non-leaf tensors of the graph, inputs before outputs, without recursion.
+
+    Leaves are left out: the backward loop hands their gradients over as soon as they appear.
+    """
     order: list[Tensor] = []
     expanded: set[int] = set()
     emitted: set[int] = set()
-    stack = list(reversed(roots))
+    stack = [r for r in reversed(roots) if r._node is not None]
     while stack:
         t = stack[-1]
         k = id(t)
@@ -174,10 +177,7 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
                 order.append(t)
             continue
         expanded.add(k)
-        node = t._node
-        if node is None:
-            continue
-        inputs = node.inputs
+        inputs = t._node.inputs
         if inputs is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
@@ -185,7 +185,7 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
                 "need to backward through the graph a second time."
             )
         for inp in inputs:
-            if inp.requires_grad and id(inp) not in expanded:
+            if inp._node is not None and inp.requires_grad and id(inp) not in expanded:
                 stack.append(inp)
     return order
 
@@ -225,13 +225,19 @@ def _run_backward(
             )
     global _grad_enabled
     xp = _tensor_xp if create_graph else np
+    collect = wanted is not None
     grads: dict[int, Any] = {}
-    for r, g in zip(roots, grad_roots):
-        gd = _as_grad_data(r, g, create_graph)
-        grads[id(r)] = grads[id(r)] + gd if id(r) in grads else gd
-    order = _toposort(roots)
     found: dict[int, Any] = {}
     owned: set[int] = set()  # ids of gradient arrays only this pass holds: stored without a copy
+    for r, g in zip(roots, grad_roots):
+        gd = _as_grad_data(r, g, create_graph)
+        if r._node is not None:
+            grads[id(r)] = grads[id(r)] + gd if id(r) in grads else gd
+        elif not collect:
+            _accumulate(r, gd, create_graph, False)
+        elif id(r) in wanted:
+            found[id(r)] = found[id(r)] + gd if id(r) in found else gd
+    order = _toposort(roots)
     pop, get = grads.pop, grads.get
     prev_mode, _grad_enabled = _grad_enabled, create_graph
     try:
@@ -239,44 +245,51 @@ def _run_backward(
             g = pop(id(t), None)
             if g is None:
                 continue
-            node = t._node
-            if wanted is not None:
+            if collect:
                 if id(t) in wanted:
                     found[id(t)] = g
-            elif node is None or t._retains_grad:
-                mine = id(g) in owned and not t._retains_grad
-                owned.discard(id(g))  # g is alive here, so no stale id can match later
-                _accumulate(t, g, create_graph, mine)
-            if node is None:
-                continue
-            inputs, op, params = node.inputs, node.op, node.params
+            elif t._retains_grad:
+                _accumulate(t, g, create_graph, False)
+            owned.discard(id(g))  # g is alive here, so no stale id can match later
+            node = t._node
+            inputs, params, rules = node.inputs, node.params, node.op.rules
             if node.versions != [i._version for i in inputs]:
                 _modified_inplace(node)
             if create_graph:
                 out, args = t, inputs
             else:
                 out, args = t.data, [i.data for i in inputs]
-            rules = op.rules
             for i, inp in enumerate(inputs):
                 if not inp.requires_grad:
                     continue
                 if rules:
                     gi = rules[i](xp, g, out, *args, **params)
                 else:
-                    gi = op.vjp_fn(i, xp, g, out, args, **params)
+                    gi = node.op.vjp_fn(i, xp, g, out, args, **params)
                 if gi is None:
                     continue
                 if _anomaly.enabled:
                     _anomaly.check_backward(node, i, gi, node.site)
                 if gi.shape != inp.data.shape:
                     gi = _sum_to(xp, gi, inp.data.shape)
+                # may gi be shared (an identity rule, a view, a saved array)? then copy if kept
+                shared = create_graph or gi is g or gi.base is not None or gi is out
+                if not shared:
+                    for a in args:
+                        if gi is a:
+                            shared = True
                 k = id(inp)
+                if inp._node is None:  # a leaf: hand its gradient over now
+                    if not collect:
+                        _accumulate(inp, gi, create_graph, not shared)
+                    elif k in wanted:
+                        found[k] = found[k] + gi if k in found else gi
+                    continue
                 acc = get(k)
                 if acc is not None:
                     gi = acc + gi
-                elif gi is g or create_graph or gi.base is not None or gi is out or any(
-                        gi is a for a in args):
-                    grads[k] = gi  # may be shared (an identity rule, a view): copy if stored
+                elif shared:
+                    grads[k] = gi
                     continue
                 owned.add(id(gi))
                 grads[k] = gi
@@ -325,9 +338,12 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad``, as ``torch.autograd.backward``."""
-    roots, grads = _pair(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
+    if isinstance(tensors, _tensor.Tensor):  # the common case, without _pair's list building
+        _run_backward((tensors,), (grad_tensors,), retain_graph, create_graph, None)
+        return
+    roots, grads = _pair(tensors, grad_tensors)
     _run_backward(roots, grads, retain_graph, create_graph, None)
 
 
