@@ -129,18 +129,6 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     return out
 
 
-def _new_tensor(data: np.ndarray) -> Tensor:
-
-    t = _tensor.Tensor.__new__(_tensor.Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = False
-    t._node = None
-    t._retains_grad = False
-    t._version = 0
-    return t
-
-
 def _sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     """Reduce a broadcast gradient back to ``shape`` (the one place broadcasting is undone)."""
     if g.shape == shape:
@@ -402,3 +390,5 @@ from . import anomaly as _anomaly  # noqa: E402
 from . import tensor as _tensor  # noqa: E402
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 from .ops import tensor_xp as _tensor_xp  # noqa: E402
+
+_new_tensor = _tensor.Tensor._wrap  # a Tensor around an array, outside any graph

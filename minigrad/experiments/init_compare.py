@@ -13,8 +13,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import optim
 
-from .common import Check, Context, Outcome, new_figure, smooth_curve
-from .loops import book_mlp, train_by_iterations
+from .common import Check, Context, Outcome, smooth_curve
+from .loops import book_mlp, loss_figure, train_by_iterations
 
 INITS = {"std=0.01": 0.01, "Xavier": "sigmoid", "He": "relu"}
 MARKERS = {"std=0.01": "o", "Xavier": "s", "He": "D"}
@@ -31,15 +31,7 @@ def run(ctx: Context) -> Outcome:
         nets[name] = (model, optim.SGD(model.parameters(), lr=0.01))
     losses = train_by_iterations(nets, x, t, iterations, 128, gen, ctx.progress)
 
-    fig, axes = new_figure(1, 1, size=(8, 5))
-    ax = axes[0][0]
-    for name, curve in losses.items():
-        ax.plot(smooth_curve(curve), marker=MARKERS[name], markevery=100, label=name)
-    ax.set_xlabel("iterations")
-    ax.set_ylabel("loss (smoothed)")
-    ax.set_ylim(0, 2.5)
-    ax.set_title(f"Weight init with ReLU on {ctx.dataset}")
-    ax.legend()
+    fig = loss_figure(losses, MARKERS, 2.5, f"Weight init with ReLU on {ctx.dataset}")
 
     def mean(name: str, lo: int, hi: int) -> float:
         return float(np.mean(losses[name][lo:hi]))

@@ -10,7 +10,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.nn import functional as F
 
-__all__ = ["train_by_iterations", "book_mlp"]
+__all__ = ["train_by_iterations", "book_mlp", "loss_figure"]
 
 
 def book_mlp(hidden: list[int], init: Any, activation: str = "relu", **kw: Any):
@@ -48,6 +48,23 @@ def train_by_iterations(
     if bar is not None:
         bar.close()
     return losses
+
+
+def loss_figure(losses: dict[str, list[float]], markers: dict[str, str], ylim: float,
+                title: str):
+    """The book's loss plot: one smoothed curve per net, a marker every 100 iterations."""
+    from .common import new_figure, smooth_curve
+
+    fig, axes = new_figure(1, 1, size=(8, 5))
+    ax = axes[0][0]
+    for name, curve in losses.items():
+        ax.plot(smooth_curve(curve), marker=markers[name], markevery=100, label=name)
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("loss (smoothed)")
+    ax.set_ylim(0, ylim)
+    ax.set_title(title)
+    ax.legend()
+    return fig
 
 
 def _bar(total: int, progress: bool):

@@ -11,8 +11,8 @@ import numpy as np
 import minigrad as mg
 from minigrad import optim
 
-from .common import Check, Context, Outcome, new_figure, smooth_curve
-from .loops import book_mlp, train_by_iterations
+from .common import Check, Context, Outcome, smooth_curve
+from .loops import book_mlp, loss_figure, train_by_iterations
 
 OPTIMIZERS = {
     "SGD": lambda p: optim.SGD(p, lr=0.01),
@@ -38,15 +38,8 @@ def run(ctx: Context) -> Outcome:
         nets[name] = (model, make(model.parameters()))
     losses = train_by_iterations(nets, x, t, iterations, 128, gen, ctx.progress)
 
-    fig, axes = new_figure(1, 1, size=(8, 5))
-    ax = axes[0][0]
-    for name, curve in losses.items():
-        ax.plot(smooth_curve(curve), marker=MARKERS[name], markevery=100, label=name)
-    ax.set_xlabel("iterations")
-    ax.set_ylabel("loss (smoothed)")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"Optimizers on {ctx.dataset} ({source.n_train} training samples)")
-    ax.legend()
+    fig = loss_figure(losses, MARKERS, 1,
+                      f"Optimizers on {ctx.dataset} ({source.n_train} training samples)")
 
     def tail(name: str) -> float:
         return float(np.mean(losses[name][-100:]))
