@@ -48,7 +48,7 @@ from .ops.linalg import matmul
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
-from .serialization import load, save
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor, as_tensor, float32, float64
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
 
@@ -76,6 +76,7 @@ __all__ = [
     "nn",
     "optim",
     "save",
+    "CheckpointError",
     "load",
     "datasets",
     "utils",
