@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,22 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, mode: str | None = None,
                  min_delta: float = 0.0) -> None:
+        metrics = [f.name for f in fields(History)]
+        if monitor not in metrics:
+            raise ValueError(f"EarlyStopping: {monitor!r} is not a history metric; use one of "
+                             f"{metrics}")
         self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
         self.mode = mode or ("min" if "loss" in monitor else "max")
         self.best: float | None = None
         self.bad = 0
 
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> bool:
-        value = getattr(trainer.history, self.monitor)[-1]
+        values = getattr(trainer.history, self.monitor)
+        if not values:
+            hint = (": the Trainer has no validation data (pass val_data, or monitor "
+                    "'train_eval_loss')" if self.monitor.startswith("val_") else "")
+            raise ValueError(f"EarlyStopping: no value of {self.monitor!r} was recorded{hint}")
+        value = values[-1]
         better = self.best is None or (
             value < self.best - self.min_delta if self.mode == "min"
             else value > self.best + self.min_delta)
@@ -90,20 +99,20 @@ def accuracy(logits: Tensor, targets: Any) -> float:
     return float(np.mean(logits.data.argmax(axis=1) == t))
 
 
-def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(data: Any, what: str = "training data") -> tuple[np.ndarray, np.ndarray]:
     """(inputs, targets) as arrays from a pair or a TensorDataset-like object."""
     if isinstance(data, tuple | list) and len(data) == 2:
         x, t = data
     elif hasattr(data, "tensors"):
         x, t = data.tensors
     else:
-        raise TypeError("data must be an (inputs, targets) pair or a TensorDataset, got "
+        raise TypeError(f"{what} must be an (inputs, targets) pair or a TensorDataset, got "
                         f"{type(data).__name__}")
     x, t = np.asarray(getattr(x, "data", x)), np.asarray(getattr(t, "data", t))
     if len(x) != len(t):
-        raise ValueError(f"inputs and targets differ in length: {len(x)} vs {len(t)}")
+        raise ValueError(f"{what}: inputs and targets differ in length: {len(x)} vs {len(t)}")
     if len(x) == 0:
-        raise ValueError("the training data is empty")
+        raise ValueError(f"the {what} is empty")
     return x, t
 
 
@@ -134,13 +143,16 @@ class Trainer:
             raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
         if batch_size < 1 or epochs < 0:
             raise ValueError(f"need batch_size >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+        if eval_batch_size < 1 or (eval_samples is not None and eval_samples < 1):
+            raise ValueError(f"need eval_batch_size >= 1 and eval_samples >= 1 (or None), got "
+                             f"{eval_batch_size}, {eval_samples}")
         if loss_fn is None:
             from .nn import CrossEntropyLoss
 
             loss_fn = CrossEntropyLoss()
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.x, self.t = _arrays(train_data)
-        self.val = _arrays(val_data) if val_data is not None else None
+        self.val = _arrays(val_data, "validation data") if val_data is not None else None
         self.epochs, self.batch_size, self.sampling = int(epochs), int(batch_size), sampling
         self.eval_at_start, self.eval_samples = eval_at_start, eval_samples
         self.eval_batch_size = eval_batch_size
@@ -248,11 +260,14 @@ class Trainer:
             "epochs_done": self.epochs_done,
             "rng": _rng_state(self.generator),
         }
+        if self.generator is not None:  # layers such as Dropout still draw from the default one
+            state["default_rng"] = _rng_state(None)
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        _check_state(state)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and "scheduler" in state:
@@ -260,6 +275,8 @@ class Trainer:
         self.history = History.from_dict(state["history"])
         self.epochs_done = int(state["epochs_done"])
         _set_rng_state(self.generator, state["rng"])
+        if self.generator is not None and "default_rng" in state:
+            _set_rng_state(None, state["default_rng"])
 
     def save_checkpoint(self, path: str | Path) -> None:
         """Write everything needed to resume, atomically (the previous file survives a crash)."""
@@ -268,11 +285,28 @@ class Trainer:
         save(self.state_dict(), path)
 
     def resume(self, path: str | Path) -> Trainer:
-        """Load a checkpoint written by :meth:`save_checkpoint`; ``fit()`` then continues."""
+        """Load a checkpoint written by :meth:`save_checkpoint`; ``fit()`` then continues.
+
+        The random state comes back too: the Trainer's generator and, when it has its own, the
+        default one (which layers such as Dropout draw from), so the run continues bit for bit.
+        """
         from .serialization import load
 
-        self.load_state_dict(load(path))
+        state = load(path)
+        _check_state(state, f"{path}: ")
+        self.load_state_dict(state)
         return self
+
+
+_STATE_KEYS = ("model", "optimizer", "history", "epochs_done", "rng")
+
+
+def _check_state(state: Any, where: str = "") -> None:
+    """Raise a clear ValueError unless ``state`` looks like ``Trainer.state_dict()``."""
+    missing = [k for k in _STATE_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise ValueError(f"{where}not a Trainer checkpoint: missing {missing} (write one with "
+                         "Trainer.save_checkpoint or the Checkpoint callback)")
 
 
 def _rng_state(generator: Generator | None) -> dict[str, Any]:

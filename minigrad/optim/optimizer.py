@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from itertools import chain
 from typing import Any
 
@@ -82,7 +82,10 @@ class Optimizer:
             raise TypeError(_SET_MESSAGE)
         groups = list(params)
         if not groups:
-            raise ValueError("optimizer got an empty parameter list")
+            hint = ("" if isinstance(params, Sized) else " (the iterator yielded nothing: "
+                    "model.parameters() is a generator that can be used only once; was it "
+                    "already given to another optimizer? Pass list(model.parameters()))")
+            raise ValueError(f"optimizer got an empty parameter list{hint}")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -166,6 +169,10 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        for i, group in enumerate(self.param_groups):  # a scheduler or a hand edit may set it
+            lr = group["lr"]
+            if type(lr) is not float or not 0.0 <= lr < math.inf:  # all checked before updating
+                check_hparam(group, "lr", label=f"learning rate in param_groups[{i}]")
         for group in self.param_groups:
             self._update_group(group)
         return loss
