@@ -134,13 +134,13 @@ def _sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
-    if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
-    if lead:
-        g = g.reshape(shape)
+    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if not ones:  # only leading dims (a bias): the array method, no keepdims, no reshape
+        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    else:
+        g = xp.sum(g, axis=tuple(range(lead)) + ones, keepdims=True)
+        if lead:
+            g = g.reshape(shape)
     if g.shape != shape:
         raise RuntimeError(f"gradient of shape {g.shape} cannot be reduced to input shape {shape}")
     return g
