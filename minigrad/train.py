@@ -8,7 +8,6 @@ book's ``Trainer`` does. Evaluation runs after every epoch (and before the first
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -20,7 +19,8 @@ from . import autograd
 from .random import Generator, get_rng
 from .tensor import Tensor
 
-__all__ = ["Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "accuracy"]
+__all__ = ["Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "accuracy",
+           "progress_bar"]
 
 
 @dataclass
@@ -89,6 +89,17 @@ class Checkpoint(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
         if (epoch + 1) % self.every == 0:
             trainer.save_checkpoint(self.path)
+
+
+def progress_bar(enabled: bool, **kwargs: Any) -> Any:
+    """A tqdm bar (tqdm is optional: None without it, or when disabled); closes on its own line."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(leave=False, **kwargs)
 
 
 def accuracy(logits: Tensor, targets: Any) -> float:
@@ -242,14 +253,8 @@ class Trainer:
         return out
 
     def _bar(self) -> Any:
-        if not self.progress:
-            return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return None
-        return tqdm(total=self.epochs, initial=self.epochs_done, desc=self.desc or "epochs",
-                    unit="epoch", leave=False)
+        return progress_bar(self.progress, total=self.epochs, initial=self.epochs_done,
+                            desc=self.desc or "epochs", unit="epoch")
 
     # ---- checkpoints ----
     def state_dict(self) -> dict[str, Any]:
@@ -320,8 +325,3 @@ def _set_rng_state(generator: Generator | None, saved: dict[str, Any]) -> None:
     state = dict(saved)
     state["state"] = {k: int(v) for k, v in saved["state"].items()}
     get_rng(generator).bit_generator.state = state
-
-
-def epochs_for_iterations(n_samples: int, batch_size: int, iterations: int) -> int:
-    """How many shuffled epochs cover ``iterations`` updates (the book counts iterations)."""
-    return math.ceil(iterations / math.ceil(n_samples / batch_size))

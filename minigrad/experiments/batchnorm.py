@@ -17,6 +17,7 @@ import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
 from minigrad.optim import SGD
+from minigrad.train import progress_bar
 
 from .common import Check, Context, Outcome, new_figure
 
@@ -74,15 +75,6 @@ def train_pair(x: np.ndarray, t: np.ndarray, scale: float, epochs: int, gen: mg.
             "plain_max_weight": growth}
 
 
-def _bar(total: int, progress: bool) -> Any:
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc="batchnorm", unit="scale", leave=False)
-
 
 def run(ctx: Context) -> Outcome:
     (x_all, t_all), _, _ = ctx.data()
@@ -93,7 +85,7 @@ def run(ctx: Context) -> Outcome:
     epochs, per_epoch = 20, max(n // BATCH, 1)
     mg.manual_seed(ctx.seed)
     gen = mg.Generator().manual_seed(ctx.seed)
-    results, bar = [], _bar(len(scales), ctx.progress)
+    results, bar = [], progress_bar(ctx.progress, total=len(scales), desc="batchnorm", unit="scale")
     with np.errstate(over="ignore", invalid="ignore"):  # the diverging plain nets, recorded
         for w in scales:
             results.append(train_pair(x, t, float(w), epochs, gen, per_epoch))

@@ -9,6 +9,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.nn import functional as F
+from minigrad.train import progress_bar
 
 __all__ = ["train_by_iterations", "book_mlp", "loss_figure"]
 
@@ -30,7 +31,7 @@ def train_by_iterations(
 ) -> dict[str, list[float]]:
     """Per net, the loss on each batch right after its update (what the book records)."""
     losses: dict[str, list[float]] = {name: [] for name in nets}
-    bar = _bar(iterations, progress)
+    bar = progress_bar(progress, total=iterations, unit="it")
     rng = generator.rng
     for i in range(iterations):
         idx = rng.choice(len(x), batch_size)
@@ -65,13 +66,3 @@ def loss_figure(losses: dict[str, list[float]], markers: dict[str, str], ylim: f
     ax.set_title(title)
     ax.legend()
     return fig
-
-
-def _bar(total: int, progress: bool):
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="it", leave=False)
