@@ -150,32 +150,38 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
     """Non-leaf tensors of the graph, inputs before outputs, without recursion.
 
     Leaves are left out: the backward loop hands their gradients over as soon as they appear.
+    A depth-first walk whose stack holds each tensor with the iterator over its inputs, so every
+    tensor and every edge is visited once.
     """
     order: list[Tensor] = []
-    expanded: set[int] = set()
-    emitted: set[int] = set()
-    stack = [r for r in reversed(roots) if r._node is not None]
-    while stack:
-        t = stack[-1]
-        k = id(t)
-        if k in expanded:  # its inputs are all emitted: emit it (once)
-            stack.pop()
-            if k not in emitted:
-                emitted.add(k)
-                order.append(t)
+    seen: set[int] = set()
+    for root in roots:
+        if root._node is None or id(root) in seen:
             continue
-        expanded.add(k)
-        inputs = t._node.inputs
-        if inputs is None:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Specify retain_graph=True if you "
-                "need to backward through the graph a second time."
-            )
-        for inp in inputs:
-            if inp._node is not None and inp.requires_grad and id(inp) not in expanded:
-                stack.append(inp)
+        seen.add(id(root))
+        stack = [(root, iter(_inputs_of(root)))]
+        while stack:
+            t, pending = stack[-1]
+            for inp in pending:
+                if inp._node is not None and inp.requires_grad and id(inp) not in seen:
+                    seen.add(id(inp))
+                    stack.append((inp, iter(_inputs_of(inp))))
+                    break
+            else:  # every input is in order: so is t
+                stack.pop()
+                order.append(t)
     return order
+
+
+def _inputs_of(t: Tensor) -> tuple[Tensor, ...]:
+    inputs = t._node.inputs
+    if inputs is None:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or directly access saved "
+            "tensors after they have already been freed). Specify retain_graph=True if you "
+            "need to backward through the graph a second time."
+        )
+    return inputs
 
 
 def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
@@ -216,7 +222,6 @@ def _run_backward(
     collect = wanted is not None
     grads: dict[int, Any] = {}
     found: dict[int, Any] = {}
-    owned: set[int] = set()  # ids of gradient arrays only this pass holds: stored without a copy
     for r, g in zip(roots, grad_roots):
         gd = _as_grad_data(r, g, create_graph)
         if r._node is not None:
@@ -227,6 +232,7 @@ def _run_backward(
             found[id(r)] = found[id(r)] + gd if id(r) in found else gd
     order = _toposort(roots)
     pop, get = grads.pop, grads.get
+    check = _anomaly.check_backward if _anomaly.enabled else None
     prev_mode, _grad_enabled = _grad_enabled, create_graph
     try:
         for t in reversed(order):
@@ -238,7 +244,6 @@ def _run_backward(
                     found[id(t)] = g
             elif t._retains_grad:
                 _accumulate(t, g, create_graph, False)
-            owned.discard(id(g))  # g is alive here, so no stale id can match later
             node = t._node
             inputs, params, rules = node.inputs, node.params, node.op.rules
             if node.versions != [i._version for i in inputs]:
@@ -247,45 +252,60 @@ def _run_backward(
                 out, args = t, inputs
             else:
                 out, args = t.data, [i.data for i in inputs]
-            for i, inp in enumerate(inputs):
-                if not inp.requires_grad:
-                    continue
-                if rules:
-                    gi = rules[i](xp, g, out, *args, **params)
-                else:
-                    gi = node.op.vjp_fn(i, xp, g, out, args, **params)
+            if rules:
+                gis = [rules[i](xp, g, out, *args, **params) if inp.requires_grad else None
+                       for i, inp in enumerate(inputs)]
+            else:  # one call for every input's gradient (fused ops share their work)
+                gis = node.op.vjp_fn(xp, g, out, args, [i.requires_grad for i in inputs],
+                                     **params)
+            for i, gi in enumerate(gis):
                 if gi is None:
                     continue
-                if _anomaly.enabled:
-                    _anomaly.check_backward(node, i, gi, node.site)
-                if gi.shape != inp.data.shape:
-                    gi = _sum_to(xp, gi, inp.data.shape)
+                inp = inputs[i]
+                if not inp.requires_grad:
+                    continue
+                if check is not None:
+                    check(node, i, gi, node.site)
+                shape = inp.data.shape
+                if gi.shape != shape:
+                    gi = _sum_to(xp, gi, shape)
                 # may gi be shared (an identity rule, a view, a saved array)? then copy if kept
-                shared = create_graph or gi is g or gi.base is not None or gi is out
-                if not shared:
+                if create_graph or gi is g or gi is out:
+                    shared = True
+                elif gi.base is not None:
+                    shared = _views_any(gi.base, g, out, args)
+                else:
+                    shared = False
                     for a in args:
                         if gi is a:
                             shared = True
                 k = id(inp)
                 if inp._node is None:  # a leaf: hand its gradient over now
-                    if not collect:
+                    if collect:
+                        if k in wanted:
+                            found[k] = found[k] + gi if k in found else gi
+                    elif inp.grad is None and not shared and gi.base is None and \
+                            gi.dtype == inp.data.dtype:
+                        inp.grad = _new_tensor(gi)  # a fresh array nobody else holds
+                    else:
                         _accumulate(inp, gi, create_graph, not shared)
-                    elif k in wanted:
-                        found[k] = found[k] + gi if k in found else gi
                     continue
                 acc = get(k)
-                if acc is not None:
-                    gi = acc + gi
-                elif shared:
-                    grads[k] = gi
-                    continue
-                owned.add(id(gi))
-                grads[k] = gi
+                grads[k] = gi if acc is None else acc + gi
             if not retain_graph:
                 node.inputs = None
     finally:
         _grad_enabled = prev_mode
     return found
+
+
+def _views_any(base: np.ndarray, g: Any, out: Any, args: Sequence[Any]) -> bool:
+    """Whether a view's ``base`` is (the memory of) the upstream gradient, the output or an input;
+    a view of a temporary the rule made (a transposed product, a reshaped sum) is private."""
+    for a in (g, out, *args):
+        if base is a or base is getattr(a, "base", None):
+            return True
+    return False
 
 
 def _modified_inplace(node: Node) -> None:

@@ -22,9 +22,17 @@ def _(draw):
     n_in, n_out = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
     lead = draw(st.sampled_from([(), (2,), (3,), (2, 2)]))
     x = leaf(values(draw, lead + (n_in,)))
-    w = leaf(values(draw, (n_out, n_in)))
-    if draw(st.booleans()):
-        return (lambda x, w, b: F.linear(x, w, b)), [x, w, leaf(values(draw, (n_out,)))], {}
+    w = values(draw, (n_out, n_in))
+    w = leaf(np.asfortranarray(w) if draw(st.booleans()) else w)  # nn.Linear's memory order
+    b = leaf(values(draw, (n_out,))) if draw(st.booleans()) else None
+    if draw(st.booleans()):  # the ReLU that nn.Sequential fuses in, off its kink
+        pre = x.data @ w.data.T + (0 if b is None else b.data)
+        assume(np.all(np.abs(pre) > 1e-3))
+        if b is None:
+            return (lambda x, w: apply(OPS["linear"], x, w, relu=True)), [x, w], {}
+        return (lambda x, w, b: apply(OPS["linear"], x, w, b, relu=True)), [x, w, b], {}
+    if b is not None:
+        return (lambda x, w, b: F.linear(x, w, b)), [x, w, b], {}
     return (lambda x, w: F.linear(x, w)), [x, w], {}
 
 
@@ -72,10 +80,20 @@ def _(draw):
         (shape[0],) + shape[2:])
     ramp = np.expand_dims(ramp, 1) - ramp.mean()
     x = leaf(values(draw, shape, -0.4, 0.4) + ramp)
+    relu = draw(st.booleans())  # the ReLU that nn.Sequential fuses in, off its kink
     if draw(st.booleans()):
-        fn = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)  # noqa: E731
-        return fn, [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))], {}
-    return (lambda x: F.batch_norm(x, None, None, training=True)), [x], {}
+        fn = lambda x, w, b: F._batch_norm(x, None, None, w, b, True, 0.1, 1e-5,  # noqa: E731
+                                           relu)
+        inputs = [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))]
+    else:
+        fn = lambda x: F._batch_norm(x, None, None, None, None, True, 0.1, 1e-5,  # noqa: E731
+                                     relu)
+        inputs = [x]
+    if relu:
+        with mg_no_grad():
+            assume(np.all(np.abs(F.batch_norm(*inputs[:1], None, None, *inputs[1:],
+                                              training=True).data) > 1e-3))
+    return fn, inputs, {}
 
 
 @case("batch_norm_eval")
@@ -84,10 +102,25 @@ def _(draw):
     rm = mg_tensor(values(draw, (c,)))
     rv = mg_tensor(values(draw, (c,), 0.2, 3.0))
     x = leaf(values(draw, shape))
+    relu = draw(st.booleans())  # the ReLU that nn.Sequential fuses in, off its kink
     if draw(st.booleans()):
-        fn = lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False)  # noqa: E731
-        return fn, [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))], {}
-    return (lambda x: F.batch_norm(x, rm, rv, training=False)), [x], {}
+        fn = lambda x, w, b: F._batch_norm(x, rm, rv, w, b, False, 0.1, 1e-5,  # noqa: E731
+                                           relu)
+        inputs = [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))]
+    else:
+        fn = lambda x: F._batch_norm(x, rm, rv, None, None, False, 0.1, 1e-5,  # noqa: E731
+                                     relu)
+        inputs = [x]
+    if relu:
+        with mg_no_grad():
+            assume(np.all(np.abs(F.batch_norm(inputs[0], rm, rv, *inputs[1:]).data) > 1e-3))
+    return fn, inputs, {}
+
+
+def mg_no_grad():
+    import minigrad as mg
+
+    return mg.no_grad()
 
 
 def mg_tensor(a):
@@ -116,9 +149,24 @@ def _(draw):
     if t.size > 1 and draw(st.booleans()):  # ignore one class, keep at least one sample
         ignore = int(t.flat[0])
         assume(np.any(t != ignore))
+    if weight is None and not smoothing and ignore == -100:  # else: cross_entropy_index
+        weight = values(draw, (c,), 0.2, 2.0)
     fn = lambda x: F.cross_entropy(x, t, weight, ignore_index=ignore,  # noqa: E731
                                    reduction=reduction, label_smoothing=smoothing)
     return fn, [x], {}
+
+
+@case("cross_entropy_index")
+def _(draw):
+    """Class-index targets with nothing ignored, unweighted: the op behind the common case."""
+    n, c = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
+    layout = draw(st.sampled_from(["nc", "c", "ncd"]))
+    shape = {"nc": (n, c), "c": (c,), "ncd": (n, c, 2)}[layout]
+    tshape = {"nc": (n,), "c": (), "ncd": (n, 2)}[layout]
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    t = draw(hnp.arrays(np.int64, tshape, elements=st.integers(0, c - 1)))
+    x = leaf(values(draw, shape, -3.0, 3.0))
+    return (lambda x: F.cross_entropy(x, t, reduction=reduction)), [x], {}
 
 
 @case("bce_with_logits")

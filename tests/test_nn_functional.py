@@ -159,7 +159,9 @@ def test_expensive_pieces_are_single_nodes():
     z = bn(h)
     assert z.grad_fn.op.name == "batch_norm" and z.grad_fn.inputs[0] is h
     loss = F.cross_entropy(z, mg.tensor([0, 1, 2, 3, 0, 1, 2, 3]))
-    assert loss.grad_fn.op.name == "cross_entropy" and loss.grad_fn.inputs[0] is z
+    assert loss.grad_fn.op.name == "cross_entropy_index" and loss.grad_fn.inputs[0] is z
+    weighted = F.cross_entropy(z, mg.tensor([0, 1, 2, 3, 0, 1, 2, 3]), weight=mg.ones(4))
+    assert weighted.grad_fn.op.name == "cross_entropy"
     assert F.log_softmax(z, 1).grad_fn.op.name == "log_softmax"
 
 
@@ -243,3 +245,30 @@ def test_one_hot():
     assert F.one_hot(mg.tensor([1, 3])).shape == (2, 4)
     with pytest.raises(ValueError, match="out of range"):
         F.one_hot(mg.tensor([5]), 3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_class_index_fast_path_equals_the_general_op(reduction):
+    """Plain class indices take their own op; with a weight of ones, with the label that is
+    ``ignore_index`` absent or with ``ignore_index`` labels present, the general op runs; the
+    values and gradients agree."""
+    x0 = RNG.standard_normal((6, 4))
+    t = np.array([0, 3, 1, 1, 2, 0])
+
+    def run(**kw):
+        x = _f64(x0, True)
+        loss = F.cross_entropy(x, t if "target" not in kw else kw.pop("target"),
+                               reduction=reduction, **kw)
+        loss.sum().backward()
+        return loss, x.grad.numpy()
+
+    fast, g_fast = run()
+    slow, g_slow = run(weight=mg.ones(4, dtype=mg.float64))
+    np.testing.assert_allclose(fast.data, slow.data, rtol=1e-12)
+    np.testing.assert_allclose(g_fast, g_slow, rtol=1e-12, atol=1e-15)
+    # a label equal to ignore_index (negative, or a class) is ignored, not indexed
+    t_ign = np.array([0, 3, -100, 1, 2, 0])
+    ign, g_ign = run(target=t_ign)
+    assert np.all(g_ign[2] == 0) and np.any(g_ign[1] != 0)
+    ign1, g_ign1 = run(target=t, ignore_index=1)
+    assert np.all(g_ign1[[2, 3]] == 0) and np.any(g_ign1[0] != 0)

@@ -69,20 +69,21 @@ def numerical_gradient(loss: Callable[[], float], p: mg.Tensor, idx: np.ndarray,
     central difference is wrong) is redone with h/10, up to ``retries`` times. Returns the
     gradient entries and how many were redone.
     """
-    flat = p.data.reshape(-1)  # a view: writing it moves the parameter
+    arr = p.data  # written in place at C-order (flat) positions, whatever its memory order
     if pattern is not None:
         pattern.take()
         loss()
         base = pattern.take()
     out, redone = np.empty(len(idx)), 0
     for j, k in enumerate(idx):
-        orig, step = flat[k], h
+        pos = np.unravel_index(k, arr.shape)
+        orig, step = arr[pos], h
         for attempt in range(retries + 1):
-            flat[k] = orig + step
+            arr[pos] = orig + step
             plus = loss()
-            flat[k] = orig - step
+            arr[pos] = orig - step
             minus = loss()
-            flat[k] = orig
+            arr[pos] = orig
             if pattern is None or np.array_equal(pattern.take(), np.tile(base, 2)):
                 break
             if attempt < retries:

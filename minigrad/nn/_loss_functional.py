@@ -64,8 +64,9 @@ def _class_weight(weight: Any, c: int, dtype: np.dtype, who: str) -> np.ndarray 
 
 
 def _index_targets(target: Any, x: Tensor, rest: tuple[int, ...], c: int, ignore_index: int,
-                   who: str) -> np.ndarray:
-    """Validated class indices, flattened: integer dtype, the input's batch shape, in range."""
+                   who: str) -> tuple[np.ndarray, bool]:
+    """Validated class indices, flattened (integer dtype, the input's batch shape, in range or
+    ``ignore_index``), and whether every one is a class (so none is ignored)."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         hint = ""
@@ -80,12 +81,14 @@ def _index_targets(target: Any, x: Tensor, rest: tuple[int, ...], c: int, ignore
         raise ValueError(f"{who}: expected target of shape {rest} for input of shape "
                          f"{x.shape}, got {t.shape}{hint}")
     t = t.reshape(-1)
-    if t.size and (t.min() < 0 or t.max() >= c):
+    # one reduction checks both bounds: viewed as unsigned, a negative label is huge
+    if t.size and t.view(f"u{t.dtype.itemsize}").max() >= c:
         bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
         if bad.size:
             raise IndexError(f"{who}: target {int(bad[0])} is out of bounds for {c} classes "
                              f"(labels must be in 0..{c - 1}, or ignore_index={ignore_index})")
-    return t
+        return t, False
+    return t, not (0 <= ignore_index < c and bool((t == ignore_index).any()))
 
 
 def _index_q(t: np.ndarray, c: int, dtype: np.dtype, w: np.ndarray | None, ignore_index: int,
@@ -135,7 +138,14 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
             q = q * Tensor._wrap(w)
         scale = 1.0 / max(q.shape[0], 1) if reduction == "mean" else 1.0
     else:
-        t = _index_targets(target, x, rest, c, ignore_index, who)
+        t, none_ignored = _index_targets(target, x, rest, c, ignore_index, who)
+        _empty(rows.shape[0], reduction, x, who)
+        if w is None and not label_smoothing and none_ignored:
+            # the common case: no target distribution, one op with a softmax - onehot backward
+            scale = 1.0 / t.size if reduction == "mean" else 1.0
+            out = apply(_loss.CROSS_ENTROPY_INDEX, rows, target=t, scale=scale,
+                        reduce=reduction != "none", saved={})
+            return out.reshape(rest) if reduction == "none" else out
         qa, scale = _index_q(t, c, x.dtype, w, ignore_index, float(label_smoothing), reduction)
         q = Tensor._wrap(qa)
     _empty(rows.shape[0], reduction, x, who)
@@ -151,7 +161,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     _check_reduction(reduction, who)
     rows, rest = _class_rows(x)
     c = rows.shape[1]
-    t = _index_targets(target, x, rest, c, ignore_index, who)
+    t, _ = _index_targets(target, x, rest, c, ignore_index, who)
     _empty(rows.shape[0], reduction, x, who)
     q, scale = _index_q(t, c, x.dtype, _class_weight(weight, c, x.dtype, who), ignore_index,
                         0.0, reduction)

@@ -164,6 +164,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     updated in place outside the graph with ``new = (1 - momentum) * old + momentum * batch``
     (unbiased batch variance). Eval: the running statistics normalise.
     """
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                           eps, relu=False)
+
+
+def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+                eps: float, relu: bool) -> Tensor:
+    """``batch_norm``, followed by ``relu`` inside the same node when ``relu`` (Sequential's
+    BatchNorm -> ReLU)."""
     x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
@@ -183,13 +192,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         shape = (x.shape[1],) + (1,) * (x.ndim - 2)
         mean = running_mean.data.astype(x.dtype).reshape(shape)  # a copy: buffers move on
         invstd = (1.0 / np.sqrt(running_var.data.astype(x.dtype, copy=False) + eps)).reshape(shape)
-        return apply(_nn.BATCH_NORM_EVAL, x, *wb, mean=mean, invstd=invstd)
+        return apply(_nn.BATCH_NORM_EVAL, x, *wb, mean=mean, invstd=invstd, relu=relu)
     n = x.data.size // max(x.shape[1], 1)
     if n <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                          f"{x.shape}")
     stats: dict = {}
-    out = apply(_nn.BATCH_NORM, x, *wb, eps=float(eps), stats=stats)
+    out = apply(_nn.BATCH_NORM, x, *wb, eps=float(eps), stats=stats, relu=relu)
     m = float(momentum)  # running averages: in place on the buffers' arrays, never in a graph
     if running_mean is not None:
         rm = running_mean.data

@@ -37,7 +37,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        self.weight = _empty_param((self.out_features, self.in_features), dtype)
+        # stored transposed in memory (Fortran order): x @ weight.T is then a plain GEMM, the
+        # fastest product for BLAS; shape, values and every API are PyTorch's (out, in)
+        self.weight = _empty_param((self.in_features, self.out_features), dtype)
+        self.weight.data = self.weight.data.T
         if bias:
             self.bias = _empty_param((self.out_features,), dtype)
         else:
@@ -51,14 +54,19 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._forward(input, False)
+
+    def _forward(self, input: Tensor, relu: bool) -> Tensor:
+        """``forward``, then ``relu`` in the same node when asked (see ``Sequential``)."""
         w, b = self.weight, self.bias
         if type(input) is not Tensor:
             input = as_tensor(input)
         if input.ndim == 0 or input.shape[-1] != self.in_features or input.dtype != w.dtype:
             F.check_linear(input, w, b, repr(self))
+        params = {"relu": True} if relu else {}
         if b is None:
-            return apply(_nn.LINEAR, input, w)
-        return apply(_nn.LINEAR, input, w, b)
+            return apply(_nn.LINEAR, input, w, **params)
+        return apply(_nn.LINEAR, input, w, b, **params)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -65,6 +65,10 @@ class _BatchNorm(Module):
         raise NotImplementedError
 
     def forward(self, input: Tensor) -> Tensor:
+        return self._forward(input, False)
+
+    def _forward(self, input: Tensor, relu: bool) -> Tensor:
+        """``forward``, then ``relu`` in the same node when asked (see ``Sequential``)."""
         input = as_tensor(input)
         self._check_input_dim(input)
         training = self.training
@@ -80,9 +84,9 @@ class _BatchNorm(Module):
                     factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch = training or (self.running_mean is None and self.running_var is None)
         track = not training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None,
-                            self.running_var if track else None, self.weight, self.bias,
-                            use_batch, factor, self.eps)
+        return F._batch_norm(input, self.running_mean if track else None,
+                             self.running_var if track else None, self.weight, self.bias,
+                             use_batch, factor, self.eps, relu)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -23,7 +23,7 @@ def _as_list(tensors: TensorOrTensors) -> list[Tensor]:
 
 def _vector_norm(a: np.ndarray, p: float) -> np.ndarray:
     """The p-norm of ``a`` flattened, in ``a``'s dtype (p may be inf, -inf or 0)."""
-    a = a.ravel()
+    a = a.ravel(order="K")  # memory order: no copy for a Linear's (Fortran-order) weight
     if p == 2.0:
         return np.sqrt(np.dot(a, a)) if a.size else np.zeros((), a.dtype)
     absa = np.abs(a)

@@ -1,6 +1,8 @@
 """The op table: each op is a forward on arrays plus one gradient rule per input, side by side.
 
-A rule has the signature ``rule(xp, g, out, *inputs, **params)``. On the fast path ``xp`` is NumPy
+A rule has the signature ``rule(xp, g, out, *inputs, **params)``; a fused op may instead give one
+``vjp(xp, g, out, inputs, needs, **params)`` that returns every input's gradient at once (``None``
+where ``needs[i]`` is false), so the gradients share their work. On the fast path ``xp`` is NumPy
 and the arguments are arrays; with ``create_graph=True`` ``xp`` is :mod:`minigrad.ops.tensor_xp`
 and the arguments are Tensors, so the same rule records a differentiable graph (higher order).
 """
@@ -37,11 +39,12 @@ class Op:
         self.rules = rules
         self.vjp_fn = vjp
 
-    def vjp(self, i: int, xp: Any, g: Any, out: Any, args: Any, params: dict) -> Any:
-        """Gradient for input ``i`` given the upstream gradient ``g``."""
+    def vjp(self, xp: Any, g: Any, out: Any, args: Any, needs: Any, params: dict) -> list:
+        """Gradients for every input (``None`` where ``needs[i]`` is false), upstream ``g``."""
         if self.vjp_fn is not None:
-            return self.vjp_fn(i, xp, g, out, args, **params)
-        return self.rules[i](xp, g, out, *args, **params)
+            return list(self.vjp_fn(xp, g, out, args, needs, **params))
+        return [r(xp, g, out, *args, **params) if need else None
+                for r, need in zip(self.rules, needs)]
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"

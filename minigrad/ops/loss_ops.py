@@ -15,7 +15,7 @@ from . import call, defop
 from .elementwise import SIGMOID
 from .nn_ops import LOG_SOFTMAX, SOFTMAX, _log_softmax_fwd
 
-__all__ = ["CROSS_ENTROPY", "BCE_WITH_LOGITS"]
+__all__ = ["CROSS_ENTROPY", "CROSS_ENTROPY_INDEX", "BCE_WITH_LOGITS"]
 
 
 # ---- cross-entropy: rows of logits (N, C) against a target distribution q (N, C) ----
@@ -35,16 +35,60 @@ def _ce_coef(g: Any, reduce: bool, scale: float) -> Any:
     return g * scale if reduce else g.reshape((-1, 1)) * scale
 
 
-def _ce_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, scale: float, reduce: bool) -> Any:
+def _ce_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, scale: float, reduce: bool
+            ) -> list:
     x, q = args
     coef = _ce_coef(g, reduce, scale)
-    if i == 0:  # d/dx [-sum q log softmax(x)] = softmax(x) * sum(q) - q
+    grads: list = [None, None]
+    if needs[0]:  # d/dx [-sum q log softmax(x)] = softmax(x) * sum(q) - q
         p = call(xp, SOFTMAX, x, axis=-1)
-        return (p * xp.sum(q, axis=-1, keepdims=True) - q) * coef
-    return call(xp, LOG_SOFTMAX, x, axis=-1) * -coef
+        grads[0] = (p * xp.sum(q, axis=-1, keepdims=True) - q) * coef
+    if needs[1]:
+        grads[1] = call(xp, LOG_SOFTMAX, x, axis=-1) * -coef
+    return grads
 
 
 CROSS_ENTROPY = defop("cross_entropy", _ce_fwd, vjp=_ce_vjp)
+
+
+# ---- cross-entropy against class indices (no weights, no smoothing, nothing ignored) ----
+# The common case gets its own op: no (N, C) target distribution is built, the forward picks
+# log-probabilities at the targets and the backward is softmax - onehot. ``saved`` (a fresh dict
+# per call) hands the forward's log-softmax to the NumPy backward, which then needs one exp.
+
+
+def _ce_index_fwd(x: np.ndarray, target: np.ndarray, scale: float, reduce: bool,
+                  saved: dict | None = None) -> np.ndarray:
+    z = _log_softmax_fwd(x, -1)
+    if saved is not None:
+        saved["logp"] = z
+    rows = z[np.arange(len(target)), target]
+    rows *= -scale
+    return rows.sum() if reduce else rows
+
+
+def _onehot(target: np.ndarray, c: int, dtype: np.dtype) -> np.ndarray:
+    q = np.zeros((len(target), c), dtype)
+    q[np.arange(len(target)), target] = 1
+    return q
+
+
+def _ce_index_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, target: np.ndarray,
+                  scale: float, reduce: bool, saved: dict | None = None) -> list:
+    x = args[0]
+    if not needs[0]:
+        return [None]
+    coef = _ce_coef(g, reduce, scale)
+    if xp is np and saved:
+        p = np.exp(saved["logp"])
+        p[np.arange(len(target)), target] -= 1
+        p *= coef
+        return [p]
+    p = call(xp, SOFTMAX, x, axis=-1)
+    return [(p - _onehot(target, x.shape[-1], p.dtype)) * coef]
+
+
+CROSS_ENTROPY_INDEX = defop("cross_entropy_index", _ce_index_fwd, vjp=_ce_index_vjp)
 
 
 # ---- binary cross-entropy with logits, elementwise: max(x, 0) - x y + log(1 + exp(-|x|)) ----

@@ -23,23 +23,42 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 # ---- linear: y = x @ W.T + b, one node for the whole affine map ----
+# ``relu=True`` (nn.Sequential's Linear -> ReLU) applies max(y, 0) in place on the fresh product
+# and masks the upstream gradient first: one node instead of two, one array instead of two.
 
 
-def _linear_fwd(x: np.ndarray, w: np.ndarray, *b: np.ndarray) -> np.ndarray:
+def _relu_inplace(out: np.ndarray, relu: bool) -> np.ndarray:
+    return np.maximum(out, 0, out=out) if relu else out
+
+
+def _relu_mask(g: Any, out: Any, relu: bool) -> Any:
+    """The upstream gradient through a fused ReLU (0 where the output is 0, as ReLU's rule)."""
+    return g * (data_of(out) > 0) if relu else g
+
+
+def _linear_fwd(x: np.ndarray, w: np.ndarray, *b: np.ndarray, relu: bool = False) -> np.ndarray:
     out = np.matmul(x, w.T)
     if b:
         out += b[0]  # out is a fresh array: add in place
-    return out
+    return _relu_inplace(out, relu)
 
 
-def _linear_vjp(i: int, xp: Any, g: Any, out: Any, args: Any) -> Any:
+def _linear_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, relu: bool = False) -> list:
     x, w = args[0], args[1]
-    if i == 0:
-        return xp.matmul(g, w)  # (..., out) @ (out, in)
-    if i == 1:
-        g2 = g.reshape((-1, w.shape[0]))
-        return xp.matmul(xp.swapaxes(g2, 0, 1), x.reshape((-1, w.shape[1])))
-    return g  # bias: the engine sums the leading dims away
+    g = _relu_mask(g, out, relu)
+    g2 = g if g.ndim == 2 else g.reshape((-1, w.shape[0]))
+    grads = [xp.matmul(g, w) if needs[0] else None, None]  # (..., out) @ (out, in)
+    if needs[1]:
+        x2 = x if x.ndim == 2 else x.reshape((-1, w.shape[1]))
+        if xp is np:  # dW in the weight's own memory order (nn.Linear's is Fortran order)
+            grads[1] = g2.T @ x2 if w.flags.c_contiguous else (x2.T @ g2).T
+        elif data_of(w).flags.c_contiguous:
+            grads[1] = xp.matmul(xp.swapaxes(g2, 0, 1), x2)
+        else:
+            grads[1] = xp.swapaxes(xp.matmul(xp.swapaxes(x2, 0, 1), g2), 0, 1)
+    if len(args) > 2:  # the bias: summed over every sample here, not by the engine
+        grads.append((g2.sum(axis=0) if xp is np else xp.sum(g2, axis=0)) if needs[2] else None)
+    return grads
 
 
 LINEAR = defop("linear", _linear_fwd, vjp=_linear_vjp)
@@ -49,20 +68,21 @@ LINEAR = defop("linear", _linear_fwd, vjp=_linear_vjp)
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
-    m = np.amax(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)  # array methods: np.amax/np.sum add a Python layer
     m = np.where(np.isfinite(m), m, 0)
     return x - m
 
 
 def _softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(_shifted(x, axis))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
     z = _shifted(x, axis)
-    z -= np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    s = np.exp(z).sum(axis=axis, keepdims=True)
+    z -= np.log(s, out=s)
     return z
 
 
@@ -117,6 +137,11 @@ def _bn_param_shape(ndim: int, c: int) -> tuple[int, ...]:
     return (c,) + (1,) * (ndim - 2)
 
 
+def _sum(xp: Any, a: Any, axes: tuple[int, ...]) -> Any:
+    """Sum over ``axes``; on arrays a bare ``add.reduce`` (``np.sum`` costs microseconds more)."""
+    return np.add.reduce(a, axis=axes) if xp is np else xp.sum(a, axis=axes)
+
+
 def _mean(xp: Any, a: Any, axes: tuple[int, ...]) -> Any:
     """Mean over ``axes`` keeping dims; on arrays a bare ``add.reduce`` (np.mean's overhead is
     several microseconds a call, which adds up over a small layer)."""
@@ -135,8 +160,8 @@ def _bn_stats(xp: Any, x: Any, axes: tuple[int, ...], eps: float) -> tuple[Any, 
     return xc * invstd, invstd, mean, var
 
 
-def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float, stats: dict | None = None
-            ) -> np.ndarray:
+def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float, stats: dict | None = None,
+            relu: bool = False) -> np.ndarray:
     """Normalise with batch statistics. ``stats`` (a fresh dict per call, optional) receives
     x_hat, 1/std, mean and biased variance, so the NumPy rules and the running averages reuse
     them instead of recomputing (the rules recompute on Tensors, where they must differentiate).
@@ -146,27 +171,43 @@ def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float, stats: dict | None = Non
     if stats is not None:
         stats.update(xhat=xhat, invstd=invstd, mean=mean, var=var)
     if not wb:
-        return xhat.copy() if stats is not None else xhat
+        return _relu_inplace(xhat.copy() if stats is not None or relu else xhat, relu)
     shape = _bn_param_shape(x.ndim, x.shape[1])
     out = xhat * wb[0].reshape(shape)
     out += wb[1].reshape(shape)
-    return out
+    return _relu_inplace(out, relu)
 
 
-def _bn_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, eps: float,
-            stats: dict | None = None) -> Any:
+def _bn_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, eps: float,
+            stats: dict | None = None, relu: bool = False) -> list:
+    """All gradients from two sums: dbeta = sum(g), dgamma = sum(g x_hat) and
+    dx = gamma / std * (g - dbeta / n - x_hat * dgamma / n) (the closed form of the book)."""
     x = args[0]
+    g = _relu_mask(g, out, relu)
     axes = bn_axes(x.ndim)
-    if i == 2:
-        return xp.sum(g, axis=axes)
+    n = math.prod(x.shape[i] for i in axes)
     if xp is np and stats:
         xhat, invstd = stats["xhat"], stats["invstd"]
     else:
         xhat, invstd, _, _ = _bn_stats(xp, x, axes, eps)
-    if i == 1:
-        return xp.sum(g * xhat, axis=axes)
-    dxhat = g * args[1].reshape(_bn_param_shape(x.ndim, x.shape[1])) if len(args) > 1 else g
-    return invstd * (dxhat - _mean(xp, dxhat, axes) - xhat * _mean(xp, dxhat * xhat, axes))
+    shape = _bn_param_shape(x.ndim, x.shape[1])
+    dbeta = _sum(xp, g, axes)
+    dgamma = _sum(xp, g * xhat, axes)
+    grads: list = [None] * len(args)
+    if needs[0]:
+        scale = invstd if len(args) == 1 else invstd * args[1].reshape(shape)
+        if xp is np:  # the same formula, in place on one temporary
+            dx = g - dbeta.reshape(shape) * (1.0 / n)
+            dx -= xhat * (dgamma.reshape(shape) * (1.0 / n))
+            dx *= scale
+        else:
+            dx = (g - dbeta.reshape(shape) * (1.0 / n)
+                  - xhat * (dgamma.reshape(shape) * (1.0 / n))) * scale
+        grads[0] = dx
+    if len(args) > 1:
+        grads[1] = dgamma if needs[1] else None
+        grads[2] = dbeta if needs[2] else None
+    return grads
 
 
 BATCH_NORM = defop("batch_norm", _bn_fwd, vjp=_bn_vjp)
@@ -176,27 +217,31 @@ BATCH_NORM = defop("batch_norm", _bn_fwd, vjp=_bn_vjp)
 # ``mean`` and ``invstd`` are constants shaped to broadcast over x (C,) or (C, 1).
 
 
-def _bn_eval_fwd(x: np.ndarray, *wb: np.ndarray, mean: np.ndarray, invstd: np.ndarray
-                 ) -> np.ndarray:
+def _bn_eval_fwd(x: np.ndarray, *wb: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
+                 relu: bool = False) -> np.ndarray:
     out = (x - mean) * invstd
     if wb:
         shape = _bn_param_shape(x.ndim, x.shape[1])
         out *= wb[0].reshape(shape)
         out += wb[1].reshape(shape)
-    return out
+    return _relu_inplace(out, relu)
 
 
-def _bn_eval_vjp(i: int, xp: Any, g: Any, out: Any, args: Any, mean: np.ndarray,
-                 invstd: np.ndarray) -> Any:
+def _bn_eval_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, mean: np.ndarray,
+                 invstd: np.ndarray, relu: bool = False) -> list:
     x = args[0]
+    g = _relu_mask(g, out, relu)
     axes = bn_axes(x.ndim)
-    if i == 0:
-        if len(args) == 1:
-            return g * invstd
-        return g * (args[1].reshape(_bn_param_shape(x.ndim, x.shape[1])) * invstd)
-    if i == 1:
-        return xp.sum(g * ((x - mean) * invstd), axis=axes)
-    return xp.sum(g, axis=axes)
+    grads: list = [None] * len(args)
+    if needs[0]:
+        grads[0] = g * invstd if len(args) == 1 else \
+            g * (args[1].reshape(_bn_param_shape(x.ndim, x.shape[1])) * invstd)
+    if len(args) > 1:
+        if needs[1]:
+            grads[1] = _sum(xp, g * ((x - mean) * invstd), axes)
+        if needs[2]:
+            grads[2] = _sum(xp, g, axes)
+    return grads
 
 
 BATCH_NORM_EVAL = defop("batch_norm_eval", _bn_eval_fwd, vjp=_bn_eval_vjp)

@@ -51,14 +51,19 @@ INDEX_ADD = defop(
 )
 
 
-def _cat_vjp(i, xp, g, out, args, axis):
-    start = sum(a.shape[axis] for a in args[:i])
-    sl = (slice(None),) * axis + (slice(start, start + args[i].shape[axis]),)
-    return call(xp, GETITEM, g, index=sl)
+def _cat_vjp(xp, g, out, args, needs, axis):
+    grads, start = [], 0
+    for a, need in zip(args, needs):
+        stop = start + a.shape[axis]
+        sl = (slice(None),) * axis + (slice(start, stop),)
+        grads.append(call(xp, GETITEM, g, index=sl) if need else None)
+        start = stop
+    return grads
 
 
-def _stack_vjp(i, xp, g, out, args, axis):
-    return call(xp, GETITEM, g, index=(slice(None),) * axis + (i,))
+def _stack_vjp(xp, g, out, args, needs, axis):
+    return [call(xp, GETITEM, g, index=(slice(None),) * axis + (i,)) if need else None
+            for i, need in enumerate(needs)]
 
 
 CAT = defop("cat", lambda *xs, axis: np.concatenate(xs, axis=axis), vjp=_cat_vjp)
