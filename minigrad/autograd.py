@@ -153,6 +153,10 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
     A depth-first walk whose stack holds each tensor with the iterator over its inputs, so every
     tensor and every edge is visited once.
     """
+    if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
+        root = roots[0]
+        if root._node is not None and all(i._node is None for i in _inputs_of(root)):
+            return [root]
     order: list[Tensor] = []
     seen: set[int] = set()
     for root in roots:
@@ -192,7 +196,7 @@ def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
                 f"grad can be implicitly created only for scalar outputs; got shape {t.shape}: "
                 "pass gradient= (a Tensor of the output's shape)"
             )
-        g = np.ones_like(t.data)
+        g = np.ones(t.data.shape, t.data.dtype)  # np.ones_like is a slower Python wrapper
     elif isinstance(g, _tensor.Tensor):
         g = g if create_graph else g.data
     else:
@@ -284,9 +288,9 @@ def _run_backward(
                     if collect:
                         if k in wanted:
                             found[k] = found[k] + gi if k in found else gi
-                    elif inp.grad is None and not shared and gi.base is None and \
-                            gi.dtype == inp.data.dtype:
-                        inp.grad = _new_tensor(gi)  # a fresh array nobody else holds
+                    elif not create_graph and inp.grad is None and gi.dtype == inp.data.dtype \
+                            and (shared or gi.base is None):  # the first: private, or a copy
+                        inp.grad = _new_tensor(gi.copy() if shared else gi)
                     else:
                         _accumulate(inp, gi, create_graph, not shared)
                     continue

@@ -20,6 +20,7 @@ __all__ = ["cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_l
            "one_hot"]
 
 _REDUCTIONS = ("none", "mean", "sum")
+_UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
 
 
 def _check_reduction(reduction: str, who: str) -> None:
@@ -80,9 +81,10 @@ def _index_targets(target: Any, x: Tensor, rest: tuple[int, ...], c: int, ignore
                 if t.shape == x.shape else "")
         raise ValueError(f"{who}: expected target of shape {rest} for input of shape "
                          f"{x.shape}, got {t.shape}{hint}")
-    t = t.reshape(-1)
+    if t.ndim != 1:
+        t = t.reshape(-1)
     # one reduction checks both bounds: viewed as unsigned, a negative label is huge
-    if t.size and t.view(f"u{t.dtype.itemsize}").max() >= c:
+    if t.size and np.maximum.reduce(t.view(_UNSIGNED[t.dtype.itemsize])) >= c:
         bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
         if bad.size:
             raise IndexError(f"{who}: target {int(bad[0])} is out of bounds for {c} classes "

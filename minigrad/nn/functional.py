@@ -177,9 +177,11 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                          f"shape {x.shape}")
+    c = (x.shape[1],)
     for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
                     (weight, "weight"), (bias, "bias")):
-        _bn_check(x, t, name)
+        if t is not None and t.shape != c:
+            _bn_check(x, t, name)
     wb: list[Tensor] = []
     if weight is not None or bias is not None:
         c = x.shape[1]

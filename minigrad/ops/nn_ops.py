@@ -160,14 +160,30 @@ def _bn_stats(xp: Any, x: Any, axes: tuple[int, ...], eps: float) -> tuple[Any, 
     return xc * invstd, invstd, mean, var
 
 
+def _bn_stats_np(x: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
+    """``_bn_stats`` on arrays with the fewest passes: (N, C) input reduces over axis 0 with no
+    reshapes (the statistics broadcast as they are) and x_hat is made in place."""
+    keep = x.ndim != 2
+    axes = bn_axes(x.ndim) if keep else 0
+    inv_n = 1.0 / (x.size // max(x.shape[1], 1))
+    mean = np.add.reduce(x, axis=axes, keepdims=keep)
+    mean *= inv_n
+    xc = x - mean
+    var = np.add.reduce(xc * xc, axis=axes, keepdims=keep)
+    var *= inv_n
+    invstd = np.sqrt(var + eps)
+    np.divide(1.0, invstd, out=invstd)
+    xc *= invstd
+    return xc, invstd, mean, var
+
+
 def _bn_fwd(x: np.ndarray, *wb: np.ndarray, eps: float, stats: dict | None = None,
             relu: bool = False) -> np.ndarray:
     """Normalise with batch statistics. ``stats`` (a fresh dict per call, optional) receives
     x_hat, 1/std, mean and biased variance, so the NumPy rules and the running averages reuse
     them instead of recomputing (the rules recompute on Tensors, where they must differentiate).
     """
-    axes = bn_axes(x.ndim)
-    xhat, invstd, mean, var = _bn_stats(np, x, axes, eps)
+    xhat, invstd, mean, var = _bn_stats_np(x, eps)
     if stats is not None:
         stats.update(xhat=xhat, invstd=invstd, mean=mean, var=var)
     if not wb:
@@ -185,7 +201,7 @@ def _bn_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, eps: float,
     x = args[0]
     g = _relu_mask(g, out, relu)
     axes = bn_axes(x.ndim)
-    n = math.prod(x.shape[i] for i in axes)
+    inv_n = 1.0 / (data_of(x).size // max(x.shape[1], 1))
     if xp is np and stats:
         xhat, invstd = stats["xhat"], stats["invstd"]
     else:
@@ -196,13 +212,13 @@ def _bn_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, eps: float,
     grads: list = [None] * len(args)
     if needs[0]:
         scale = invstd if len(args) == 1 else invstd * args[1].reshape(shape)
-        if xp is np:  # the same formula, in place on one temporary
-            dx = g - dbeta.reshape(shape) * (1.0 / n)
-            dx -= xhat * (dgamma.reshape(shape) * (1.0 / n))
+        if xp is np:  # the same formula, in place on one temporary (the masked g is ours)
+            mean_g = dbeta.reshape(shape) * inv_n
+            dx = np.subtract(g, mean_g, out=g) if relu else g - mean_g
+            dx -= xhat * (dgamma.reshape(shape) * inv_n)
             dx *= scale
         else:
-            dx = (g - dbeta.reshape(shape) * (1.0 / n)
-                  - xhat * (dgamma.reshape(shape) * (1.0 / n))) * scale
+            dx = (g - dbeta.reshape(shape) * inv_n - xhat * (dgamma.reshape(shape) * inv_n)) * scale
         grads[0] = dx
     if len(args) > 1:
         grads[1] = dgamma if needs[1] else None

@@ -88,6 +88,10 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, momentum = float(group["lr"]), float(group["momentum"])
+        if not (momentum or group["weight_decay"] or group["maximize"]):  # plain SGD, inline
+            for p, g in params_with_grad(group):
+                np.subtract(p.data, np.multiply(g, lr), out=p.data)
+            return
         kw = dict(lr=lr, momentum=momentum, dampening=float(group["dampening"]),
                   nesterov=bool(group["nesterov"]), weight_decay=float(group["weight_decay"]),
                   maximize=bool(group["maximize"]))
