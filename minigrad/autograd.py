@@ -306,8 +306,8 @@ def _run_backward(
 def _views_any(base: np.ndarray, g: Any, out: Any, args: Sequence[Any]) -> bool:
     """Whether a view's ``base`` is (the memory of) the upstream gradient, the output or an input;
     a view of a temporary the rule made (a transposed product, a reshaped sum) is private."""
-    for a in (g, out, *args):
-        if base is a or base is getattr(a, "base", None):
+    for a in (g, out, *args):  # arrays here: the create_graph path never asks
+        if base is a or base is a.base:
             return True
     return False
 

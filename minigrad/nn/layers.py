@@ -61,7 +61,8 @@ class Linear(Module):
         w, b = self.weight, self.bias
         if type(input) is not Tensor:
             input = as_tensor(input)
-        if input.ndim == 0 or input.shape[-1] != self.in_features or input.dtype != w.dtype:
+        d = input.data
+        if d.ndim == 0 or d.shape[-1] != self.in_features or d.dtype != w.data.dtype:
             F.check_linear(input, w, b, repr(self))
         params = {"relu": True} if relu else {}
         if b is None:

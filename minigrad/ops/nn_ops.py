@@ -57,7 +57,8 @@ def _linear_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, relu: bool = F
         else:
             grads[1] = xp.swapaxes(xp.matmul(xp.swapaxes(x2, 0, 1), g2), 0, 1)
     if len(args) > 2:  # the bias: summed over every sample here, not by the engine
-        grads.append((g2.sum(axis=0) if xp is np else xp.sum(g2, axis=0)) if needs[2] else None)
+        grads.append((np.add.reduce(g2, axis=0) if xp is np else xp.sum(g2, axis=0))
+                     if needs[2] else None)
     return grads
 
 
