@@ -150,30 +150,28 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
     """Non-leaf tensors of the graph, inputs before outputs, without recursion.
 
     Leaves are left out: the backward loop hands their gradients over as soon as they appear.
-    A depth-first walk whose stack holds each tensor with the iterator over its inputs, so every
-    tensor and every edge is visited once.
     """
     if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
         root = roots[0]
         if root._node is not None and all(i._node is None for i in _inputs_of(root)):
             return [root]
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    for root in roots:
-        if root._node is None or id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(_inputs_of(root)))]
-        while stack:
-            t, pending = stack[-1]
-            for inp in pending:
-                if inp._node is not None and inp.requires_grad and id(inp) not in seen:
-                    seen.add(id(inp))
-                    stack.append((inp, iter(_inputs_of(inp))))
-                    break
-            else:  # every input is in order: so is t
-                stack.pop()
+    order: list[Tensor] = []  # no per-node containers: a long walk triggers no GC passes
+    expanded: set[int] = set()
+    emitted: set[int] = set()
+    stack = [r for r in reversed(roots) if r._node is not None]
+    while stack:
+        t = stack[-1]
+        k = id(t)
+        if k in expanded:  # its inputs are all emitted: emit it (once)
+            stack.pop()
+            if k not in emitted:
+                emitted.add(k)
                 order.append(t)
+            continue
+        expanded.add(k)
+        for inp in _inputs_of(t):
+            if inp._node is not None and inp.requires_grad and id(inp) not in expanded:
+                stack.append(inp)
     return order
 
 

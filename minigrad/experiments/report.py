@@ -21,8 +21,9 @@ def write_summary(out: Path, records: list[dict[str, Any]]) -> Path:
                                               if r.get("data_source")), None)
         lines += [f"Seed {r0['seed']}, dataset `{r0['dataset']}`"
                   + (", quick settings" if r0["quick"] else ", the book's settings") + "."]
-        if src:
-            lines += [f"Data: {src['kind']} source `{src['location']}` "
+        if src:  # a bundled file is named, not its install path (which differs per machine)
+            where = Path(src["location"]).name if src["kind"] == "bundled" else src["location"]
+            lines += [f"Data: {src['kind']} source `{where}` "
                       f"({src['n_train']} train + {src['n_test']} test samples)."]
         total = sum(r["seconds"] for r in records)
         held = sum(c["held"] for r in records for c in r["checks"])

@@ -14,33 +14,11 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from scipy.linalg import blas as _blas  # imported with minigrad, so thread limits reach its BLAS
 
 from ..autograd import enable_grad
 from ..tensor import Tensor
 
-__all__ = ["Optimizer", "required", "check_hparam", "params_with_grad", "add_scaled_"]
-
-_AXPY = {np.dtype(np.float32): _blas.saxpy, np.dtype(np.float64): _blas.daxpy}
-
-
-def add_scaled_(param: np.ndarray, update: np.ndarray, alpha: float) -> None:
-    """``param += alpha * update`` in place, always as one BLAS axpy for float32/float64 (one
-    pass, no temporary: NumPy's ``p -= lr * g`` makes a parameter-sized temporary and two
-    passes, 3-4x slower on a 1024 x 1024 weight). An operand in another memory order is copied
-    first, so the rounding never depends on how the arrays are laid out."""
-    axpy = _AXPY.get(param.dtype)
-    if axpy is None or not param.size:
-        np.add(param, np.multiply(update, alpha), out=param, casting="unsafe")
-        return
-    flags = param.flags
-    order = "F" if flags.f_contiguous and not flags.c_contiguous else "C"
-    u = np.asarray(update, dtype=param.dtype, order=order)  # a no-op when it already matches
-    direct = (flags.c_contiguous or flags.f_contiguous) and flags.writeable
-    p = param if direct else np.array(param, order="C")
-    axpy(u.ravel(order="K"), p.ravel(order="K"), a=alpha)  # ravel: views of contiguous arrays
-    if not direct:
-        param[...] = p
+__all__ = ["Optimizer", "required", "check_hparam", "params_with_grad"]
 
 
 class _RequiredParameter:

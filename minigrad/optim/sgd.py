@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, add_scaled_, check_hparam, params_with_grad, required
+from .optimizer import Optimizer, check_hparam, params_with_grad, required
 
 __all__ = ["SGD", "Momentum", "Nesterov", "sgd_update"]
 
@@ -52,7 +52,7 @@ def sgd_update(
             d = np.add(d, t, out=t)
         else:
             d = buf
-    add_scaled_(param, d, -lr)
+    np.subtract(param, np.multiply(d, lr), out=param)
     return buf
 
 
@@ -90,7 +90,7 @@ class SGD(Optimizer):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         if not (momentum or group["weight_decay"] or group["maximize"]):  # plain SGD, inline
             for p, g in params_with_grad(group):
-                add_scaled_(p.data, g, -lr)
+                np.subtract(p.data, np.multiply(g, lr), out=p.data)
             return
         kw = dict(lr=lr, momentum=momentum, dampening=float(group["dampening"]),
                   nesterov=bool(group["nesterov"]), weight_decay=float(group["weight_decay"]),
