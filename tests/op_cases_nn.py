@@ -80,20 +80,23 @@ def _(draw):
         (shape[0],) + shape[2:])
     ramp = np.expand_dims(ramp, 1) - ramp.mean()
     x = leaf(values(draw, shape, -0.4, 0.4) + ramp)
-    relu = draw(st.booleans())  # the ReLU that nn.Sequential fuses in, off its kink
-    if draw(st.booleans()):
-        fn = lambda x, w, b: F._batch_norm(x, None, None, w, b, True, 0.1, 1e-5,  # noqa: E731
-                                           relu)
-        inputs = [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))]
-    else:
-        fn = lambda x: F._batch_norm(x, None, None, None, None, True, 0.1, 1e-5,  # noqa: E731
-                                     relu)
-        inputs = [x]
+    return _bn_case(draw, x, c, None, None, True)
+
+
+def _bn_case(draw, x, c, rm, rv, training):
+    """F.batch_norm with or without weight and bias, and with or without the ReLU that
+    nn.Sequential fuses in (then kept off its kink)."""
+    relu = draw(st.booleans())
+    wb = [leaf(values(draw, (c,))), leaf(values(draw, (c,)))] if draw(st.booleans()) else []
+
+    def fn(x, *wb):
+        return F._batch_norm(x, rm, rv, *(wb or (None, None)), training, 0.1, 1e-5, relu)
+
     if relu:
         with mg_no_grad():
-            assume(np.all(np.abs(F.batch_norm(*inputs[:1], None, None, *inputs[1:],
-                                              training=True).data) > 1e-3))
-    return fn, inputs, {}
+            plain = F.batch_norm(x, rm, rv, *wb, training=training)
+        assume(np.all(np.abs(plain.data) > 1e-3))
+    return fn, [x, *wb], {}
 
 
 @case("batch_norm_eval")
@@ -102,19 +105,7 @@ def _(draw):
     rm = mg_tensor(values(draw, (c,)))
     rv = mg_tensor(values(draw, (c,), 0.2, 3.0))
     x = leaf(values(draw, shape))
-    relu = draw(st.booleans())  # the ReLU that nn.Sequential fuses in, off its kink
-    if draw(st.booleans()):
-        fn = lambda x, w, b: F._batch_norm(x, rm, rv, w, b, False, 0.1, 1e-5,  # noqa: E731
-                                           relu)
-        inputs = [x, leaf(values(draw, (c,))), leaf(values(draw, (c,)))]
-    else:
-        fn = lambda x: F._batch_norm(x, rm, rv, None, None, False, 0.1, 1e-5,  # noqa: E731
-                                     relu)
-        inputs = [x]
-    if relu:
-        with mg_no_grad():
-            assume(np.all(np.abs(F.batch_norm(inputs[0], rm, rv, *inputs[1:]).data) > 1e-3))
-    return fn, inputs, {}
+    return _bn_case(draw, x, c, rm, rv, False)
 
 
 def mg_no_grad():
