@@ -164,8 +164,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     updated in place outside the graph with ``new = (1 - momentum) * old + momentum * batch``
     (unbiased batch variance). Eval: the running statistics normalise.
     """
-    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
-                           eps, relu=False)
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                       relu=False)
 
 
 def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
