@@ -120,13 +120,18 @@ def mg_tensor(a):
     return mg.tensor(a, dtype=mg.float64)
 
 
-@case("cross_entropy")
-def _(draw):
+def _ce_layout(draw):
+    """Classes c, logits' shape ((N, C), (C,) or (N, C, d)), its target shape, a reduction."""
     n, c = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
     layout = draw(st.sampled_from(["nc", "c", "ncd"]))
     shape = {"nc": (n, c), "c": (c,), "ncd": (n, c, 2)}[layout]
     tshape = {"nc": (n,), "c": (), "ncd": (n, 2)}[layout]
-    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    return c, shape, tshape, draw(st.sampled_from(["mean", "sum", "none"]))
+
+
+@case("cross_entropy")
+def _(draw):
+    c, shape, tshape, reduction = _ce_layout(draw)
     smoothing = draw(st.sampled_from([0.0, 0.0, 0.1, 0.5]))
     weight = values(draw, (c,), 0.2, 2.0) if draw(st.booleans()) else None
     x = leaf(values(draw, shape, -3.0, 3.0))
@@ -150,11 +155,7 @@ def _(draw):
 @case("cross_entropy_index")
 def _(draw):
     """Class-index targets with nothing ignored, unweighted: the op behind the common case."""
-    n, c = draw(st.integers(1, SIDE)), draw(st.integers(1, SIDE))
-    layout = draw(st.sampled_from(["nc", "c", "ncd"]))
-    shape = {"nc": (n, c), "c": (c,), "ncd": (n, c, 2)}[layout]
-    tshape = {"nc": (n,), "c": (), "ncd": (n, 2)}[layout]
-    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    c, shape, tshape, reduction = _ce_layout(draw)
     t = draw(hnp.arrays(np.int64, tshape, elements=st.integers(0, c - 1)))
     x = leaf(values(draw, shape, -3.0, 3.0))
     return (lambda x: F.cross_entropy(x, t, reduction=reduction)), [x], {}

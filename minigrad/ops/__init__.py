@@ -39,13 +39,6 @@ class Op:
         self.rules = rules
         self.vjp_fn = vjp
 
-    def vjp(self, xp: Any, g: Any, out: Any, args: Any, needs: Any, params: dict) -> list:
-        """Gradients for every input (``None`` where ``needs[i]`` is false), upstream ``g``."""
-        if self.vjp_fn is not None:
-            return list(self.vjp_fn(xp, g, out, args, needs, **params))
-        return [r(xp, g, out, *args, **params) if need else None
-                for r, need in zip(self.rules, needs)]
-
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
