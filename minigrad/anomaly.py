@@ -54,7 +54,7 @@ def creation_site() -> str:
 
 
 def _bad(a: Any) -> bool:
-    a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+    a = getattr(a, "_data", a) if not isinstance(a, np.ndarray) else a
     return a.dtype.kind in "fc" and not np.isfinite(a).all()
 
 
@@ -63,7 +63,7 @@ def check_forward(op: Any, inputs: tuple, out: np.ndarray) -> str:
     site = creation_site()
     if _bad(out):
         shapes = ", ".join(str(t.shape) for t in inputs)
-        already = [i for i, t in enumerate(inputs) if _bad(t.data)]
+        already = [i for i, t in enumerate(inputs) if _bad(t._data)]
         cause = (f"input {already} already held NaN/Inf" if already
                  else "the inputs were finite")
         raise AnomalyError(f"op '{op.name}' produced NaN/Inf in its forward pass ({cause}); "

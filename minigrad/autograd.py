@@ -112,7 +112,7 @@ class Node:
 def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op.forward`` on the inputs' arrays and, when a gradient is wanted, record a Node."""
     try:
-        data = op.forward(*[t.data for t in inputs], **params)
+        data = op.forward(*[t._data for t in inputs], **params)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
@@ -189,14 +189,14 @@ def _inputs_of(t: Tensor) -> tuple[Tensor, ...]:
 def _as_grad_data(t: Tensor, g: Any, create_graph: bool) -> Any:
 
     if g is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; got shape {t.shape}: "
                 "pass gradient= (a Tensor of the output's shape)"
             )
-        g = np.ones(t.data.shape, t.data.dtype)  # np.ones_like is a slower Python wrapper
+        g = np.ones(t._data.shape, t._data.dtype)  # np.ones_like is a slower Python wrapper
     elif isinstance(g, _tensor.Tensor):
-        g = g if create_graph else g.data
+        g = g if create_graph else g._data
     else:
         g = np.asarray(g, dtype=t.dtype)
     if g.shape != t.shape:
@@ -253,7 +253,7 @@ def _run_backward(
             if create_graph:
                 out, args = t, inputs
             else:
-                out, args = t.data, [i.data for i in inputs]
+                out, args = t._data, [i._data for i in inputs]
             if rules:
                 gis = [rules[i](xp, g, out, *args, **params) if inp.requires_grad else None
                        for i, inp in enumerate(inputs)]
@@ -268,7 +268,7 @@ def _run_backward(
                     continue
                 if check is not None:
                     check(node, i, gi, node.site)
-                shape = inp.data.shape
+                shape = inp._data.shape
                 if gi.shape != shape:
                     gi = _sum_to(xp, gi, shape)
                 # may gi be shared (an identity rule, a view, a saved array)? then copy if kept
@@ -286,7 +286,7 @@ def _run_backward(
                     if collect:
                         if k in wanted:
                             found[k] = found[k] + gi if k in found else gi
-                    elif not create_graph and inp.grad is None and gi.dtype == inp.data.dtype \
+                    elif not create_graph and inp.grad is None and gi.dtype == inp._data.dtype \
                             and (shared or gi.base is None):  # the first: private, or a copy
                         inp.grad = _new_tensor(gi.copy() if shared else gi)
                     else:
@@ -329,16 +329,16 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> N
         t.grad = gt if t.grad is None else t.grad + gt
         return
     if type(g) is not np.ndarray:
-        g = g.data if isinstance(g, _tensor.Tensor) else np.asarray(g)
-    data = t.data
+        g = g._data if isinstance(g, _tensor.Tensor) else np.asarray(g)
+    data = t._data
     tg = t.grad
     if tg is None:
         t.grad = _new_tensor(g if owned and g.dtype == data.dtype and g.flags.writeable
                              else g.astype(data.dtype, copy=True))
-    elif tg.data.shape == g.shape and tg.data.flags.writeable:
-        np.add(tg.data, g, out=tg.data, casting="unsafe")
+    elif tg._data.shape == g.shape and tg._data.flags.writeable:
+        np.add(tg._data, g, out=tg._data, casting="unsafe")
     else:
-        tg.data = (tg.data + g).astype(data.dtype, copy=False)
+        tg._data = (tg._data + g).astype(data.dtype, copy=False)
 
 
 def backward(

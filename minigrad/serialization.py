@@ -73,7 +73,7 @@ class _Encoder:
 
     def encode(self, obj: Any, where: str = "obj") -> Any:
         if isinstance(obj, Tensor):
-            return {"$tensor": self._array(obj, obj.data, where)}
+            return {"$tensor": self._array(obj, obj._data, where)}
         if isinstance(obj, np.ndarray):
             return {"$ndarray": self._array(obj, obj, where)}
         if isinstance(obj, np.generic):  # before float: np.float64 is a float subclass

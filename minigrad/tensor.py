@@ -22,7 +22,7 @@ _QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Python data -> ndarray with PyTorch's dtype rules (floats default to float32)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, np.ndarray | np.generic):
@@ -40,12 +40,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_retains_grad", "_version",
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_retains_grad", "_version",
                  "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._node: autograd.Node | None = None
@@ -56,16 +56,24 @@ class Tensor:
 
     # ---- attributes ----
     @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._data = value
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -91,7 +99,7 @@ class Tensor:
         return self.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self) -> int:
         if not self.ndim:
@@ -106,17 +114,17 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self.data
+        return self._data
 
     def item(self) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         arr = self.numpy()
@@ -131,20 +139,20 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if not np.issubdtype(self.dtype, np.integer) or self.data.size != 1:
+        if not np.issubdtype(self.dtype, np.integer) or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __repr__(self) -> str:
         body = np.array2string(
-            self.data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
+            self._data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
         )
         extras = []
         if self.dtype not in _QUIET_DTYPES:
@@ -181,7 +189,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, outside any graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -192,7 +200,7 @@ class Tensor:
     @staticmethod
     def _wrap(data: np.ndarray) -> Tensor:
         t = Tensor.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = False
         t._node = None
@@ -210,8 +218,8 @@ class Tensor:
 
     def _set(self, value: Any) -> Tensor:
         self._check_inplace()
-        value = value.data if isinstance(value, Tensor) else value
-        self.data[...] = value
+        value = value._data if isinstance(value, Tensor) else value
+        self._data[...] = value
         self._version += 1  # a graph that saved this tensor now refuses to backpropagate
         return self
 
@@ -222,7 +230,7 @@ class Tensor:
         return self._set(value)
 
     def copy_(self, src: Any) -> Tensor:
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
             ok = np.broadcast_shapes(src.shape, self.shape) == self.shape
         except ValueError:
@@ -232,19 +240,19 @@ class Tensor:
         return self._set(src)
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._set(self.data + alpha * (other.data if isinstance(other, Tensor) else other))
+        return self._set(self._data + alpha * (other._data if isinstance(other, Tensor) else other))
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._set(self.data - alpha * (other.data if isinstance(other, Tensor) else other))
+        return self._set(self._data - alpha * (other._data if isinstance(other, Tensor) else other))
 
     def mul_(self, other: Any) -> Tensor:
-        return self._set(self.data * (other.data if isinstance(other, Tensor) else other))
+        return self._set(self._data * (other._data if isinstance(other, Tensor) else other))
 
     def div_(self, other: Any) -> Tensor:
-        return self._set(self.data / (other.data if isinstance(other, Tensor) else other))
+        return self._set(self._data / (other._data if isinstance(other, Tensor) else other))
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        return self._set(np.clip(self.data, min, max))
+        return self._set(np.clip(self._data, min, max))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         from .random import get_rng
@@ -270,7 +278,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
-        self.data[_sh.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[_sh.normalize_index(index)] = value._data if isinstance(value, Tensor) else value
         self._version += 1
 
     # ---- iteration and indexing ----

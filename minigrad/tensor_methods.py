@@ -20,7 +20,7 @@ __all__ = ["UFUNCS", "eq", "ne", "lt", "le", "gt", "ge", "squeeze", "unsqueeze",
 def _compare(npfn):
     def fn(a: Any, b: Any) -> Tensor:
         a, b = as_pair(a, b)
-        return Tensor._wrap(npfn(a.data, b.data))
+        return Tensor._wrap(npfn(a._data, b._data))
 
     return fn
 
@@ -36,7 +36,7 @@ def _logical(npfn):
         if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
             raise TypeError(f"{npfn.__name__} needs bool or integer tensors, got {a.dtype}, "
                             f"{b.dtype}")
-        return Tensor._wrap(npfn(a.data, b.data))
+        return Tensor._wrap(npfn(a._data, b._data))
 
     return fn
 
@@ -104,8 +104,8 @@ _METHODS: dict[str, Any] = {
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": _logical(np.logical_and), "__or__": _logical(np.logical_or),
     "__xor__": _logical(np.logical_xor),
-    "__invert__": lambda x: Tensor._wrap(np.logical_not(x.data) if x.dtype == bool
-                                         else np.invert(x.data)),
+    "__invert__": lambda x: Tensor._wrap(np.logical_not(x._data) if x.dtype == bool
+                                         else np.invert(x._data)),
     "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow,
     "matmul": la.matmul, "neg": ew.neg, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
     "abs": ew.abs, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
@@ -123,11 +123,11 @@ _METHODS: dict[str, Any] = {
     "float": lambda x: ew.cast(x, np.float32), "double": lambda x: ew.cast(x, np.float64),
     "long": lambda x: ew.cast(x.detach(), np.int64), "int": lambda x: ew.cast(x.detach(), np.int32),
     "bool": lambda x: ew.cast(x.detach(), np.bool_),
-    "isnan": lambda x: Tensor._wrap(np.isnan(x.data)),
-    "isfinite": lambda x: Tensor._wrap(np.isfinite(x.data)),
-    "any": lambda x: Tensor._wrap(np.any(x.data)), "all": lambda x: Tensor._wrap(np.all(x.data)),
-    "sign": lambda x: Tensor._wrap(np.sign(x.data)),
-    "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x.data.copy()),
+    "isnan": lambda x: Tensor._wrap(np.isnan(x._data)),
+    "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
+    "any": lambda x: Tensor._wrap(np.any(x._data)), "all": lambda x: Tensor._wrap(np.all(x._data)),
+    "sign": lambda x: Tensor._wrap(np.sign(x._data)),
+    "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():

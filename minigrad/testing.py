@@ -29,7 +29,7 @@ def _promote(inputs: Sequence[Any]) -> list[Any]:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor(x.data.astype(np.float64))
+            t = Tensor(x._data.astype(np.float64))
             out.append(t.requires_grad_(x.requires_grad))
         else:
             out.append(x)
@@ -45,7 +45,7 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
 
 
 def _flat(outs: Sequence[Tensor]) -> np.ndarray:
-    return np.concatenate([np.asarray(o.data, np.float64).ravel() for o in outs]) if outs else \
+    return np.concatenate([np.asarray(o._data, np.float64).ravel() for o in outs]) if outs else \
         np.zeros(0)
 
 
@@ -54,7 +54,7 @@ def _numeric_jacobian(fn: Callable, inputs: list[Any], diff: list[int], eps: flo
     """One (n_out, n_in) matrix per differentiated input, by central differences."""
     jacs = []
     for i in diff:  # grad mode stays on: gradgradcheck's function differentiates inside
-        x = inputs[i].data
+        x = inputs[i]._data
         cols = []
         for k in range(x.size):
             idx = np.unravel_index(k, x.shape)
@@ -73,7 +73,7 @@ def _vjp(outs: list[Tensor], inputs: list[Tensor], v: np.ndarray) -> list[np.nda
     """v^T J for each input, with one backward pass (retaining the graph)."""
     live, grads, start = [], [], 0
     for o in outs:
-        n = o.data.size
+        n = o._data.size
         if o.requires_grad:
             live.append(o)
             grads.append(Tensor(v[start:start + n].reshape(o.shape).astype(o.dtype)))
@@ -90,7 +90,7 @@ def _vjp(outs: list[Tensor], inputs: list[Tensor], v: np.ndarray) -> list[np.nda
             raise GradcheckError(f"gradient has shape {g.shape} but its input has shape {x.shape}")
         if g.dtype != x.dtype:
             raise GradcheckError(f"gradient has dtype {g.dtype} but its input has dtype {x.dtype}")
-        result.append(np.asarray(g.data, dtype=np.float64))
+        result.append(np.asarray(g._data, dtype=np.float64))
     return result
 
 
@@ -138,11 +138,11 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, seed, label) -> None:
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
         raise GradcheckError(f"{label}: no input requires grad; nothing to check")
-    snapshot = [x.data.copy() if isinstance(x, Tensor) else None for x in inputs]
+    snapshot = [x._data.copy() if isinstance(x, Tensor) else None for x in inputs]
     outs = _outputs(fn, inputs)
     _check_unchanged(inputs, snapshot, label)
     xs = [inputs[i] for i in diff]
-    n_out = sum(o.data.size for o in outs)
+    n_out = sum(o._data.size for o in outs)
     rng = np.random.default_rng(seed)
 
     zero = _vjp(outs, xs, np.zeros(n_out))
@@ -162,7 +162,7 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, seed, label) -> None:
         rows = [_vjp(outs, xs, np.eye(n_out)[r]) for r in range(n_out)]
         for k, i in enumerate(diff):
             analytic = (np.stack([row[k].ravel() for row in rows]) if rows
-                        else np.zeros((0, xs[k].data.size)))
+                        else np.zeros((0, xs[k]._data.size)))
             close = np.abs(analytic - numeric[k]) <= atol + rtol * np.abs(numeric[k])
             if not np.all(close):
                 raise GradcheckError(_report(i, analytic, numeric[k], atol, rtol, xs[k].shape,
@@ -172,22 +172,22 @@ def _gradcheck(fn, inputs, eps, atol, rtol, fast_mode, seed, label) -> None:
 
 def _check_unchanged(inputs, snapshot, label) -> None:
     for i, (x, snap) in enumerate(zip(inputs, snapshot)):
-        if snap is not None and not np.array_equal(x.data, snap, equal_nan=True):
+        if snap is not None and not np.array_equal(x._data, snap, equal_nan=True):
             raise GradcheckError(f"{label}: the function mutated input {i} in place")
 
 
 def _fast_compare(fn, inputs, diff, outs, xs, v, vjps, eps, atol, rtol, rng, label) -> None:
     us = [rng.standard_normal(x.shape) for x in xs]
     analytic = sum(float(np.sum(g * u)) for g, u in zip(vjps, us))
-    origs = [x.data.copy() for x in xs]
+    origs = [x._data.copy() for x in xs]
     for x, u, o in zip(xs, us, origs):
-        x.data[...] = o + eps * u
+        x._data[...] = o + eps * u
     plus = _flat(_outputs(fn, inputs))
     for x, u, o in zip(xs, us, origs):
-        x.data[...] = o - eps * u
+        x._data[...] = o - eps * u
     minus = _flat(_outputs(fn, inputs))
     for x, o in zip(xs, origs):
-        x.data[...] = o
+        x._data[...] = o
     numeric = float(np.dot(v, (plus - minus) / (2 * eps)))
     if abs(analytic - numeric) > atol + rtol * abs(numeric):
         raise GradcheckError(f"{label} (fast mode): v^T J u is {analytic:.8g} by backprop but "
@@ -213,7 +213,7 @@ def gradgradcheck(
     if grad_outputs is None:
         vs = [Tensor(rng.standard_normal(o.shape)) for o in outs]
     else:
-        vs = [Tensor(np.asarray(getattr(g, "data", g), np.float64)) for g in
+        vs = [Tensor(np.asarray(getattr(g, "_data", g), np.float64)) for g in
               _as_tuple(grad_outputs)]
     for v in vs:
         v.requires_grad_(True)

@@ -104,10 +104,10 @@ def progress_bar(enabled: bool, **kwargs: Any) -> Any:
 
 def accuracy(logits: Tensor, targets: Any) -> float:
     """Fraction of rows whose arg-max matches the label (labels or one-hot rows)."""
-    t = np.asarray(getattr(targets, "data", targets))
+    t = np.asarray(getattr(targets, "_data", targets))
     if t.ndim == 2:
         t = t.argmax(axis=1)
-    return float(np.mean(logits.data.argmax(axis=1) == t))
+    return float(np.mean(logits._data.argmax(axis=1) == t))
 
 
 def _arrays(data: Any, what: str = "training data") -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +119,7 @@ def _arrays(data: Any, what: str = "training data") -> tuple[np.ndarray, np.ndar
     else:
         raise TypeError(f"{what} must be an (inputs, targets) pair or a TensorDataset, got "
                         f"{type(data).__name__}")
-    x, t = np.asarray(getattr(x, "data", x)), np.asarray(getattr(t, "data", t))
+    x, t = np.asarray(getattr(x, "_data", x)), np.asarray(getattr(t, "_data", t))
     if len(x) != len(t):
         raise ValueError(f"{what}: inputs and targets differ in length: {len(x)} vs {len(t)}")
     if len(x) == 0:
@@ -180,7 +180,7 @@ class Trainer:
         loss = self.loss_fn(self.model(Tensor._wrap(xb)), Tensor._wrap(tb))
         loss.backward()
         self.optimizer.step()
-        return float(loss.data)
+        return float(loss._data)
 
     def evaluate(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
         """(loss, accuracy) on all of ``x`` (or its first ``eval_samples``), in eval mode."""
@@ -192,7 +192,7 @@ class Trainer:
             for i in range(0, len(x), self.eval_batch_size):
                 xb, tb = x[i:i + self.eval_batch_size], t[i:i + self.eval_batch_size]
                 logits = self.model(Tensor._wrap(xb))
-                total += float(self.loss_fn(logits, Tensor._wrap(tb)).data) * len(xb)
+                total += float(self.loss_fn(logits, Tensor._wrap(tb))._data) * len(xb)
                 correct += accuracy(logits, tb) * len(xb)
         self.model.train()
         return total / len(x), correct / len(x)

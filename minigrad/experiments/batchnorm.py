@@ -32,13 +32,13 @@ CHANCE = 0.2  # "stays at chance": below this accuracy (10 classes, ~0.1 by gues
 def _accuracy(model: nn.Module, x: mg.Tensor, t: np.ndarray) -> float:
     model.eval()
     with mg.no_grad():
-        acc = float(np.mean(model(x).data.argmax(axis=1) == t))
+        acc = float(np.mean(model(x)._data.argmax(axis=1) == t))
     model.train()
     return acc
 
 
 def _finite(model: nn.Module) -> bool:
-    return all(bool(np.isfinite(p.data).all()) for p in model.parameters())
+    return all(bool(np.isfinite(p._data).all()) for p in model.parameters())
 
 
 def train_pair(x: np.ndarray, t: np.ndarray, scale: float, epochs: int, gen: mg.Generator,
@@ -65,9 +65,9 @@ def train_pair(x: np.ndarray, t: np.ndarray, scale: float, epochs: int, gen: mg.
             loss = F.cross_entropy(model(xb), tb)
             loss.backward()
             opts[k].step()
-            loss_finite[k] = loss_finite[k] and math.isfinite(float(loss.data))
+            loss_finite[k] = loss_finite[k] and math.isfinite(float(loss._data))
         if i < 4 and (not growth or math.isfinite(growth[-1])):
-            growth.append(max(float(np.abs(p.data).max()) for p in models["plain"].parameters()))
+            growth.append(max(float(np.abs(p._data).max()) for p in models["plain"].parameters()))
         if i % iter_per_epoch == 0:
             for k, model in models.items():
                 acc[k].append(_accuracy(model, xs, t))

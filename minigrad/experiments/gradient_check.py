@@ -47,7 +47,7 @@ class ReluPattern:
                          if isinstance(m, nn.ReLU)]
 
     def _hook(self, module: nn.Module, args: Any, output: mg.Tensor) -> None:
-        self._masks.append(output.data > 0)
+        self._masks.append(output._data > 0)
 
     def take(self) -> np.ndarray:
         """The pattern of the forward passes since the last call (and forget them)."""
@@ -69,7 +69,7 @@ def numerical_gradient(loss: Callable[[], float], p: mg.Tensor, idx: np.ndarray,
     central difference is wrong) is redone with h/10, up to ``retries`` times. Returns the
     gradient entries and how many were redone.
     """
-    arr = p.data  # written in place at C-order (flat) positions, whatever its memory order
+    arr = p._data  # written in place at C-order (flat) positions, whatever its memory order
     if pattern is not None:
         pattern.take()
         loss()
@@ -105,14 +105,14 @@ def compare(model: nn.MLP, x: mg.Tensor, t: mg.Tensor, max_entries: int,
 
     def loss() -> float:
         with mg.no_grad():
-            return float(F.cross_entropy(model(x), t).data)
+            return float(F.cross_entropy(model(x), t)._data)
 
     rows, relu = [], ReluPattern(model)
     for name, p in zip(book_names(model), model.parameters()):
-        n = p.data.size
+        n = p._data.size
         idx = (np.sort(gen.rng.choice(n, max_entries, replace=False)) if n > max_entries
                else np.arange(n))
-        analytic = p.grad.data.reshape(-1)[idx].astype(np.float64)
+        analytic = p.grad._data.reshape(-1)[idx].astype(np.float64)
         numeric, redone = numerical_gradient(loss, p, idx, pattern=relu)
         diff = np.abs(analytic - numeric)
         scale = float(max(np.abs(analytic).max(), np.abs(numeric).max()))
@@ -147,9 +147,9 @@ def _functional(model: nn.MLP) -> Callable[..., mg.Tensor]:
 def _gradcheck(model: nn.MLP, x: mg.Tensor, t: mg.Tensor) -> tuple[bool, float]:
     """minigrad.testing.gradcheck (random projections) over every parameter at once."""
     fn = _functional(model)
-    params = [mg.tensor(p.data, requires_grad=True) for p in model.parameters()]
+    params = [mg.tensor(p._data, requires_grad=True) for p in model.parameters()]
     with mg.no_grad():
-        same = abs(float(fn(x, t, *params).data) - float(F.cross_entropy(model(x), t).data))
+        same = abs(float(fn(x, t, *params)._data) - float(F.cross_entropy(model(x), t)._data))
     # all parameters move at once along a random direction, so a step as small as 1e-8 keeps
     # the ReLUs on their side (1e-6 crossed a kink with Fashion-MNIST); round-off stays ~1e-8
     ok = gradcheck(fn, (x, t, *params), eps=1e-8, raise_exception=False, fast_mode=True)

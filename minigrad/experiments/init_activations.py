@@ -38,15 +38,15 @@ def forward_stats(act: str, init: str, x: np.ndarray, layers: int, nodes: int,
         for _ in range(layers):
             w = mg.randn(nodes, nodes, generator=gen) * INITS[init](nodes)
             z = ACTIVATIONS[act](z @ w)
-            out.append({"mean": float(z.data.mean()), "std": float(z.data.std()),
-                        "saturated": saturated(act, z.data), "values": z.data})
+            out.append({"mean": float(z._data.mean()), "std": float(z._data.std()),
+                        "saturated": saturated(act, z._data), "values": z._data})
     return out
 
 
 def run(ctx: Context) -> Outcome:
     samples, layers, nodes = (300 if ctx.quick else 1000), 5, 100
     gen = mg.Generator().manual_seed(ctx.seed)
-    x = mg.randn(samples, nodes, generator=gen).data
+    x = mg.randn(samples, nodes, generator=gen)._data
     stats = {(a, i): forward_stats(a, i, x, layers, nodes, gen)
              for a in ACTIVATIONS for i in INITS}
 

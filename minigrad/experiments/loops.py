@@ -41,7 +41,7 @@ def train_by_iterations(
             F.cross_entropy(model(xb), tb).backward()
             opt.step()
             with mg.no_grad():
-                losses[name].append(float(F.cross_entropy(model(xb), tb).data))
+                losses[name].append(float(F.cross_entropy(model(xb), tb)._data))
         if on_iteration is not None:
             on_iteration(i, {n: v[-1] for n, v in losses.items()})
         if bar is not None:

@@ -36,7 +36,7 @@ def minigrad_path(name: str, steps: int) -> np.ndarray:
     opt = cls([p], lr=lr)
     path = []
     for _ in range(steps):
-        path.append(p.data.copy())
+        path.append(p._data.copy())
         opt.zero_grad()
         f(p[0], p[1]).backward()
         opt.step()

@@ -57,7 +57,7 @@ def _empty(rows: int, reduction: str, x: Tensor, who: str) -> None:
 def _class_weight(weight: Any, c: int, dtype: np.dtype, who: str) -> np.ndarray | None:
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=dtype)
     if w.shape != (c,):
         raise ValueError(f"{who}: weight must have one entry per class, shape ({c},), got "
                          f"{w.shape}")
@@ -68,7 +68,7 @@ def _index_targets(target: Any, x: Tensor, rest: tuple[int, ...], c: int, ignore
                    who: str) -> tuple[np.ndarray, bool]:
     """Validated class indices, flattened (integer dtype, the input's batch shape, in range or
     ``ignore_index``), and whether every one is a class (so none is ignored)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         hint = ""
         if t.dtype.kind == "f" and t.shape == rest:
@@ -131,7 +131,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     rows, rest = _class_rows(x)
     c = rows.shape[1]
     w = _class_weight(weight, c, x.dtype, who)
-    tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
+    tdata = target._data if isinstance(target, Tensor) else np.asarray(target)
     if tdata.dtype.kind == "f" and tdata.shape == x.shape:
         q, _ = _class_rows(_ew.cast(as_tensor(target), x.dtype))
         if label_smoothing:
@@ -193,7 +193,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _same_shape(x, y, who)
     if y.dtype != x.dtype:
         y = _ew.cast(y, x.dtype)
-    _empty(x.data.size, reduction, x, who)
+    _empty(x._data.size, reduction, x, who)
     d = x - y
     return _reduce(d * d, reduction)
 
@@ -214,7 +214,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     _same_shape(x, y, who)
     if y.dtype != x.dtype:
         y = _ew.cast(y, x.dtype)
-    _empty(x.data.size, reduction, x, who)
+    _empty(x._data.size, reduction, x, who)
     if pos_weight is None:
         loss = apply(_loss.BCE_WITH_LOGITS, x, y)
     else:  # (1 - y) x + (1 + (pw - 1) y) softplus(-x), and softplus(-x) = bce(x, y=1)
@@ -228,7 +228,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """(..., num_classes) int64 one-hot rows for integer class indices."""
-    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    t = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensors, got dtype {t.dtype}")
     if t.size and t.min() < 0:

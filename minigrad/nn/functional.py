@@ -192,10 +192,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
             raise RuntimeError("batch_norm: running_mean and running_var are needed when "
                                "training=False")
         shape = (x.shape[1],) + (1,) * (x.ndim - 2)
-        mean = running_mean.data.astype(x.dtype).reshape(shape)  # a copy: buffers move on
-        invstd = (1.0 / np.sqrt(running_var.data.astype(x.dtype, copy=False) + eps)).reshape(shape)
+        mean = running_mean._data.astype(x.dtype).reshape(shape)  # a copy: buffers move on
+        invstd = (1.0 / np.sqrt(running_var._data.astype(x.dtype, copy=False) + eps)).reshape(shape)
         return apply(_nn.BATCH_NORM_EVAL, x, *wb, mean=mean, invstd=invstd, relu=relu)
-    n = x.data.size // max(x.shape[1], 1)
+    n = x._data.size // max(x.shape[1], 1)
     if n <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                          f"{x.shape}")
@@ -203,11 +203,11 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
     out = apply(_nn.BATCH_NORM, x, *wb, eps=float(eps), stats=stats, relu=relu)
     m = float(momentum)  # running averages: in place on the buffers' arrays, never in a graph
     if running_mean is not None:
-        rm = running_mean.data
+        rm = running_mean._data
         rm *= 1.0 - m
         rm += m * stats["mean"].reshape(rm.shape)
     if running_var is not None:
-        rv = running_var.data
+        rv = running_var._data
         rv *= 1.0 - m
         rv += (m * n / (n - 1)) * stats["var"].reshape(rv.shape)  # unbiased batch variance
     return out

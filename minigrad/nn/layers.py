@@ -40,7 +40,7 @@ class Linear(Module):
         # stored transposed in memory (Fortran order): x @ weight.T is then a plain GEMM, the
         # fastest product for BLAS; shape, values and every API are PyTorch's (out, in)
         self.weight = _empty_param((self.in_features, self.out_features), dtype)
-        self.weight.data = self.weight.data.T
+        self.weight._data = self.weight._data.T
         if bias:
             self.bias = _empty_param((self.out_features,), dtype)
         else:
@@ -61,8 +61,8 @@ class Linear(Module):
         w, b = self.weight, self.bias
         if type(input) is not Tensor:
             input = as_tensor(input)
-        d = input.data
-        if d.ndim == 0 or d.shape[-1] != self.in_features or d.dtype != w.data.dtype:
+        d = input._data
+        if d.ndim == 0 or d.shape[-1] != self.in_features or d.dtype != w._data.dtype:
             F.check_linear(input, w, b, repr(self))
         params = {"relu": True} if relu else {}
         if b is None:

@@ -307,7 +307,7 @@ class Module(StateDictMixin):
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self, as PyTorch."""
@@ -329,9 +329,9 @@ class Module(StateDictMixin):
         with no_grad():
             for t in list(self.parameters()) + list(self.buffers()):
                 if t.dtype.kind == "f" and t.dtype != dtype:
-                    t.data = t.data.astype(dtype)
+                    t._data = t._data.astype(dtype)
                     if t.grad is not None:
-                        t.grad.data = t.grad.data.astype(dtype)
+                        t.grad._data = t.grad._data.astype(dtype)
         return self
 
     def double(self) -> Module:

@@ -50,9 +50,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -74,14 +74,14 @@ class _BatchNorm(Module):
         training = self.training
         factor = 0.0 if self.momentum is None else self.momentum
         if training:
-            if input.data.size // max(input.shape[1], 1) <= 1:
+            if input._data.size // max(input.shape[1], 1) <= 1:
                 raise ValueError(f"{self._get_name()}: expected more than 1 value per channel "
                                  f"when training, got input size {input.shape} (a batch of "
                                  "one cannot be normalised by its own statistics)")
             if self.track_running_stats and self.num_batches_tracked is not None:
-                self.num_batches_tracked.data += 1
+                self.num_batches_tracked._data += 1
                 if self.momentum is None:  # cumulative moving average
-                    factor = 1.0 / float(self.num_batches_tracked.data)
+                    factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = training or (self.running_mean is None and self.running_var is None)
         track = not training or self.track_running_stats
         return F._batch_norm(input, self.running_mean if track else None,

@@ -23,12 +23,12 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         elif isinstance(data, np.ndarray):
             arr = data
         else:
-            arr = Tensor(data).data
-        self.data = arr
+            arr = Tensor(data)._data
+        self._data = arr
         self.grad = None
         self.requires_grad = False
         self._node = None

@@ -73,7 +73,7 @@ class StateDictMixin:
             if key not in state_dict:
                 continue
             src = state_dict[key]
-            arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            arr = src._data if isinstance(src, Tensor) else np.asarray(src)
             if arr.dtype.kind not in "biuf":
                 errors.append(f'While copying the parameter named "{key}", expected a numeric '
                               f"array, got dtype {arr.dtype}.")
@@ -94,5 +94,5 @@ class StateDictMixin:
                                + "\n\t".join(errors))
         with no_grad():
             for dst, arr in todo:
-                dst.data[...] = arr
+                dst._data[...] = arr
         return _IncompatibleKeys(missing, unexpected)

@@ -51,7 +51,7 @@ def get_total_norm(
     if not tensors:
         return Tensor(0.0)
     dtype = tensors[0].dtype
-    norms = np.array([_vector_norm(t.data, norm_type) for t in tensors], dtype=dtype)
+    norms = np.array([_vector_norm(t._data, norm_type) for t in tensors], dtype=dtype)
     total = np.asarray(_vector_norm(norms, norm_type), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -73,10 +73,10 @@ def clip_grads_with_norm_(
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
     for g in grads:
-        np.multiply(g.data, coef.astype(g.dtype), out=g.data)
+        np.multiply(g._data, coef.astype(g.dtype), out=g._data)
 
 
 def clip_grad_norm_(
@@ -102,4 +102,4 @@ def clip_grad_value_(
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)

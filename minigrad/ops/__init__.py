@@ -67,7 +67,7 @@ def call(xp: Any, op: Op, *args: Any, **params: Any) -> Any:
 
 def data_of(x: Any) -> Any:
     """The array behind a Tensor (or the value itself): for masks and constants inside rules."""
-    return x if isinstance(x, np.ndarray | np.generic) else getattr(x, "data", x)
+    return x if isinstance(x, np.ndarray | np.generic) else getattr(x, "_data", x)
 
 
 from . import (  # noqa: E402,F401  (fill the table)

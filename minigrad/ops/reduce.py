@@ -199,7 +199,7 @@ def _arg(npfn):
     def fn(x: Any, dim: int | None = None, keepdim: bool = False):
 
         x = as_tensor(x)
-        return Tensor(npfn(x.data, axis=dim, keepdims=keepdim if dim is not None else False))
+        return Tensor(npfn(x._data, axis=dim, keepdims=keepdim if dim is not None else False))
 
     return fn
 
@@ -215,7 +215,7 @@ def _extreme(red, npfn):
         if dim is None:
             return red(x)
         d = _axes(x.ndim, dim)[0]
-        idx = npfn(x.data, axis=d, keepdims=True)
+        idx = npfn(x._data, axis=d, keepdims=True)
         values = gather(x, d, idx)
         if not keepdim:
             values = values.squeeze(d)

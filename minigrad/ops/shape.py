@@ -78,7 +78,7 @@ def normalize_index(index: Any) -> tuple:
     out = []
     for i in index:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._data
         elif isinstance(i, list):
             i = np.asarray(i)
         elif isinstance(i, np.integer):
@@ -103,7 +103,7 @@ def reshape(x: Any, *shape: Any):
     try:
         target = _resolve(x.shape, tuple(int(s) for s in shape))
     except ValueError as e:
-        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {x.data.size}") from e
+        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {x.numel()}") from e
     if target == x.shape:
         return x
     return apply(RESHAPE, x, shape=target)
@@ -164,7 +164,7 @@ def getitem(x: Any, index: Any):
     x = as_tensor(x)
     idx = normalize_index(index)
     try:
-        x.data[idx]
+        x._data[idx]
     except IndexError as e:
         raise IndexError(f"index {index!r} is invalid for shape {x.shape}: {e}") from None
     return apply(GETITEM, x, index=idx)

@@ -78,9 +78,9 @@ class Adagrad(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["sum"] = Tensor._wrap(np.full_like(p.data, init))
+                state["sum"] = Tensor._wrap(np.full_like(p._data, init))
             state["step"] += 1
-            adagrad_update(p.data, g, state["sum"].data, state["step"], **kw)
+            adagrad_update(p._data, g, state["sum"]._data, state["step"], **kw)
 
 
 class AdaGrad(Adagrad):

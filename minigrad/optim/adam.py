@@ -104,13 +104,13 @@ class Adam(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
             if amsgrad and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
             state["step"] += 1
-            mx = state["max_exp_avg_sq"].data if amsgrad else None
-            adam_update(p.data, g, state["exp_avg"].data, state["exp_avg_sq"].data, mx,
+            mx = state["max_exp_avg_sq"]._data if amsgrad else None
+            adam_update(p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, mx,
                         state["step"], **kw)
 
 

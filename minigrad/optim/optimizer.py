@@ -50,7 +50,7 @@ def check_hparam(
 def _as_array_copy(value: Any, param: Tensor, key: Any) -> Any:
     """A state value loaded for ``param``: float arrays cast to its dtype, numbers kept."""
     if isinstance(value, Tensor | np.ndarray):
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value._data if isinstance(value, Tensor) else value
         if key == "step" and arr.size == 1:  # PyTorch keeps the step count in a tensor
             step = arr.item()
             return int(step) if float(step).is_integer() else step
@@ -60,7 +60,7 @@ def _as_array_copy(value: Any, param: Tensor, key: Any) -> Any:
                 f"shape {param.shape}"
             )
         dtype = param.dtype if arr.dtype.kind == "f" else arr.dtype
-        f = param.data.flags  # the parameter's memory order (a Linear weight's is Fortran)
+        f = param._data.flags  # the parameter's memory order (a Linear weight's is Fortran)
         order = "F" if arr.ndim > 1 and f.f_contiguous and not f.c_contiguous else "C"
         return Tensor._wrap(np.array(arr, dtype=dtype, copy=True, order=order))
     return value
@@ -158,10 +158,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif g._node is not None or not g.data.flags.writeable:
-                    p.grad = Tensor._wrap(np.zeros_like(p.data))
+                elif g._node is not None or not g._data.flags.writeable:
+                    p.grad = Tensor._wrap(np.zeros_like(p._data))
                 else:
-                    g.data.fill(0)
+                    g._data.fill(0)
                     g.requires_grad = False
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -252,7 +252,7 @@ class Optimizer:
 def _copy_value(v: Any) -> Any:
     """A copy that shares no arrays (state dicts are snapshots, not views of live state)."""
     if isinstance(v, Tensor):
-        return Tensor._wrap(v.data.copy())
+        return Tensor._wrap(v._data.copy())
     if isinstance(v, np.ndarray):
         return v.copy()
     if isinstance(v, list | tuple):
@@ -268,11 +268,11 @@ def params_with_grad(group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray
         g = p.grad
         if g is None:
             continue
-        if g.data.shape != p.data.shape:
+        if g._data.shape != p._data.shape:
             raise RuntimeError(
-                f"parameter of shape {p.data.shape} has a gradient of shape {g.data.shape}"
+                f"parameter of shape {p._data.shape} has a gradient of shape {g._data.shape}"
             )
-        yield p, g.data
+        yield p, g._data
 
 
 _SET_MESSAGE = (

@@ -95,12 +95,12 @@ class RMSprop(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["square_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
             if momentum > 0 and "momentum_buffer" not in state:
-                state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p.data))
+                state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p._data))
             if centered and "grad_avg" not in state:
-                state["grad_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                state["grad_avg"] = Tensor._wrap(np.zeros_like(p._data))
             state["step"] += 1
-            grad_avg = state["grad_avg"].data if centered else None
-            buf = state["momentum_buffer"].data if momentum > 0 else None
-            rmsprop_update(p.data, g, state["square_avg"].data, grad_avg, buf, **kw)
+            grad_avg = state["grad_avg"]._data if centered else None
+            buf = state["momentum_buffer"]._data if momentum > 0 else None
+            rmsprop_update(p._data, g, state["square_avg"]._data, grad_avg, buf, **kw)

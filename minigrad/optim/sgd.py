@@ -90,18 +90,18 @@ class SGD(Optimizer):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         if not (momentum or group["weight_decay"] or group["maximize"]):  # plain SGD, inline
             for p, g in params_with_grad(group):
-                np.subtract(p.data, np.multiply(g, lr), out=p.data)
+                np.subtract(p._data, np.multiply(g, lr), out=p._data)
             return
         kw = dict(lr=lr, momentum=momentum, dampening=float(group["dampening"]),
                   nesterov=bool(group["nesterov"]), weight_decay=float(group["weight_decay"]),
                   maximize=bool(group["maximize"]))
         for p, g in params_with_grad(group):
             if not momentum:
-                sgd_update(p.data, g, None, **kw)
+                sgd_update(p._data, g, None, **kw)
                 continue
             state = self.state[p]
             buf = state.get("momentum_buffer")
-            new = sgd_update(p.data, g, None if buf is None else buf.data, **kw)
+            new = sgd_update(p._data, g, None if buf is None else buf._data, **kw)
             if buf is None:
                 state["momentum_buffer"] = Tensor._wrap(new)
 

@@ -75,7 +75,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
         """All rows in ``indices`` at once; tensors that require grad keep their graph."""
-        return tuple(t[indices] if t.requires_grad else from_numpy(t.data[indices])
+        return tuple(t[indices] if t.requires_grad else from_numpy(t._data[indices])
                      for t in self.tensors)
 
 
@@ -131,7 +131,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate: empty batch")
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray, np.generic)):
-        arrays = [b.data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
+        arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"default_collate: samples must have equal shapes, got {shapes}")
@@ -256,7 +256,7 @@ def random_split(
 
 
 def _take(a: Any, idx: np.ndarray) -> Any:
-    return from_numpy(a.data[idx]) if isinstance(a, Tensor) else a[idx]
+    return from_numpy(a._data[idx]) if isinstance(a, Tensor) else a[idx]
 
 
 def shuffle_dataset(x: Any, t: Any, generator: Generator | None = None) -> tuple[Any, Any]:
