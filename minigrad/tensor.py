@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import autograd
-from .autograd import is_grad_enabled
 
 __all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64", "default_dtype"]
 
@@ -37,11 +37,25 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor:
-    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff."""
+class _Version:
+    """The version counter a storage's tensors share (views, ``detach()``); in-place writes bump
+    it, and backward compares it with the version a node saw."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "_node", "_retains_grad", "_version",
-                 "__weakref__")
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
+
+    ``_data`` is the NumPy array (internal; ``numpy()`` is the public way to it). Views share
+    their base's memory and version counter (``_vc``); ``_base``/``_view`` say how a view was made.
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_retains_grad", "_vc", "_base",
+                 "_view", "_view_at", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -50,18 +64,27 @@ class Tensor:
         self.requires_grad = False
         self._node: autograd.Node | None = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = _Version()
+        self._base: Tensor | None = None
         if requires_grad:
             self.requires_grad_(True)
 
     # ---- attributes ----
     @property
-    def data(self) -> np.ndarray:
-        return self._data
+    def data(self) -> Tensor:
+        """A detached alias of the same memory with a version counter of its own: changes made
+        through it are not seen by autograd (PyTorch's ``.data``; ``detach()`` is the safe one)."""
+        return Tensor._wrap(self._data)
 
     @data.setter
-    def data(self, value: np.ndarray) -> None:
-        self._data = value
+    def data(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data  # rebinds the storage (shape and dtype may change)
+
+    @property
+    def _version(self) -> int:
+        return self._vc.n
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -78,10 +101,12 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors the user made (not results of ops that record a graph)."""
-        return self._node is None
+        return self.grad_fn is None
 
     @property
     def grad_fn(self) -> autograd.Node | None:
+        if self._base is not None and self._view_at is not self._base._node:
+            _views.refresh(self)
         return self._node
 
     @property
@@ -182,14 +207,17 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if not self.is_leaf:
             self._retains_grad = True
+            self._node.retained = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, outside any graph."""
-        return Tensor._wrap(self._data)
+        """A new leaf sharing this tensor's memory and version counter, outside any graph."""
+        t = Tensor._wrap(self._data)
+        t._vc = self._vc
+        return t
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -205,81 +233,9 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._retains_grad = False
-        t._version = 0
+        t._vc = _Version()
+        t._base = None
         return t
-
-    # ---- in-place (allowed outside the graph only) ----
-    def _check_inplace(self) -> None:
-        if is_grad_enabled() and self.requires_grad:
-            kind = "a leaf Variable that requires grad" if self.is_leaf else "a tensor in a graph"
-            raise RuntimeError(
-                f"{kind} is being used in an in-place operation; wrap it in minigrad.no_grad()"
-            )
-
-    def _set(self, value: Any) -> Tensor:
-        self._check_inplace()
-        value = value._data if isinstance(value, Tensor) else value
-        self._data[...] = value
-        self._version += 1  # a graph that saved this tensor now refuses to backpropagate
-        return self
-
-    def zero_(self) -> Tensor:
-        return self._set(0)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._set(value)
-
-    def copy_(self, src: Any) -> Tensor:
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            ok = np.broadcast_shapes(src.shape, self.shape) == self.shape
-        except ValueError:
-            ok = False
-        if not ok:
-            raise RuntimeError(f"copy_: cannot copy shape {src.shape} into shape {self.shape}")
-        return self._set(src)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._set(self._data + alpha * (other._data if isinstance(other, Tensor) else other))
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._set(self._data - alpha * (other._data if isinstance(other, Tensor) else other))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._set(self._data * (other._data if isinstance(other, Tensor) else other))
-
-    def div_(self, other: Any) -> Tensor:
-        return self._set(self._data / (other._data if isinstance(other, Tensor) else other))
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        return self._set(np.clip(self._data, min, max))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-        from .random import get_rng
-
-        return self._set(get_rng(generator).normal(mean, std, self.shape))
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-        from .random import get_rng
-
-        return self._set(get_rng(generator).uniform(a, b, self.shape))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self.div_(other)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace()
-        self._data[_sh.normalize_index(index)] = value._data if isinstance(value, Tensor) else value
-        self._version += 1
 
     # ---- iteration and indexing ----
     def __getitem__(self, index: Any) -> Tensor:
@@ -293,9 +249,15 @@ class Tensor:
     # ---- NumPy interop: ufuncs on Tensors come back to the Tensor's ops ----
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         fn = _UFUNCS.get(ufunc.__name__)
-        if method != "__call__" or fn is None or kwargs:
-            return NotImplemented
-        return fn(*inputs)
+        if method == "__call__" and fn is not None and not kwargs:
+            return fn(*inputs)
+        # any other ufunc sees plain arrays, as with PyTorch tensors (which refuse if they
+        # require grad: use .detach())
+        arrays = [np.asarray(x) if isinstance(x, Tensor) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, Tensor) else o
+                                  for o in kwargs["out"])
+        return getattr(ufunc, method)(*arrays, **kwargs)
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
@@ -336,7 +298,9 @@ def as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return Tensor(a), Tensor(b)
 
 
+from . import inplace as _inplace  # noqa: E402,F401  (attach the in-place methods)
 from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
+from . import views as _views  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
 
 _UFUNCS = _methods.UFUNCS

@@ -181,7 +181,7 @@ def _fast_compare(fn, inputs, diff, outs, xs, v, vjps, eps, atol, rtol, rng, lab
     analytic = sum(float(np.sum(g * u)) for g, u in zip(vjps, us))
     origs = [x._data.copy() for x in xs]
     for x, u, o in zip(xs, us, origs):
-        x._data[...] = o + eps * u
+        x._data[...] = o + eps * u  # perturbs a leaf outside any graph it is saved in
     plus = _flat(_outputs(fn, inputs))
     for x, u, o in zip(xs, us, origs):
         x._data[...] = o - eps * u

@@ -260,4 +260,50 @@ def _(draw):
     return (lambda a, c: a @ c), xs, {}
 
 
+@case("copy")
+def _(draw):  # copy_ inside a graph: the old value gets no gradient, the source a summed one
+    sa, sb = two_shapes(draw)
+    target = np.broadcast_shapes(sa, sb)
+
+    def fn(x, src):
+        y = x * 2
+        y.copy_(src)
+        return y * x
+
+    return fn, [leaf(values(draw, target)), leaf(values(draw, sb))], {}
+
+
+def _unique_index(draw, shape):
+    index = _index(draw, shape)
+    if isinstance(index, np.ndarray) and index.dtype != bool:
+        index = np.unique(index)  # a repeated position is written once: no gradient to share
+    elif isinstance(index, tuple) and isinstance(index[0], np.ndarray):
+        index = (np.unique(index[0]), index[1])
+    return index
+
+
+@case("copy_slices")
+def _(draw):  # x[i] = v on a non-leaf, or an in-place op through a view of one
+    shape = shape_(draw, min_dims=1)
+    if draw(st.booleans()):
+        index = _unique_index(draw, shape)
+        vshape = np.zeros(shape)[index].shape
+        vshape = vshape[draw(st.integers(0, len(vshape))):]  # a value that broadcasts in
+
+        def fn(x, v):
+            y = x * 1
+            y[index] = v
+            return y * x
+    else:
+        start = draw(st.integers(0, shape[0] - 1))
+        vshape = (shape[0] - start,) + shape[1:]
+
+        def fn(x, v):
+            y = x * 1
+            y[start:].mul_(v)  # written through a view: the base records the change
+            return y * x
+
+    return fn, [leaf(values(draw, shape)), leaf(values(draw, vshape))], {}
+
+
 import op_cases_nn  # noqa: E402,F401  (cases for the ops that minigrad.nn.functional defines)

@@ -26,7 +26,7 @@ def _(draw):
     w = leaf(np.asfortranarray(w) if draw(st.booleans()) else w)  # nn.Linear's memory order
     b = leaf(values(draw, (n_out,))) if draw(st.booleans()) else None
     if draw(st.booleans()):  # the ReLU that nn.Sequential fuses in, off its kink
-        pre = x.data @ w.data.T + (0 if b is None else b.data)
+        pre = x._data @ w._data.T + (0 if b is None else b._data)
         assume(np.all(np.abs(pre) > 1e-3))
         if b is None:
             return (lambda x, w: apply(OPS["linear"], x, w, relu=True)), [x, w], {}
@@ -95,7 +95,7 @@ def _bn_case(draw, x, c, rm, rv, training):
     if relu:
         with mg_no_grad():
             plain = F.batch_norm(x, rm, rv, *wb, training=training)
-        assume(np.all(np.abs(plain.data) > 1e-3))
+        assume(np.all(np.abs(plain._data) > 1e-3))
     return fn, [x, *wb], {}
 
 

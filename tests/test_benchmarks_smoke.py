@@ -132,9 +132,9 @@ def test_numpy_baseline_matches_minigrad_in_float32(which, small_data):
         _one_step(mn, x, t)
         _one_step(mm, x, t)
     if which == "core":
-        got = [(wt.data, b.data) for wt, b in mm.params]
+        got = [(wt._data, b._data) for wt, b in mm.params]
     else:
-        got = [(m.weight.data, m.bias.data) for m in mm.model if type(m).__name__ == "Linear"]
+        got = [(m.weight._data, m.bias._data) for m in mm.model if type(m).__name__ == "Linear"]
     assert len(got) == len(mn.affines) == 3
     for a, (wt, b) in zip(mn.affines, got):
         assert a.W.dtype == np.float32 and wt.dtype == np.float32

@@ -23,7 +23,7 @@ def _params_with_grads(scale=1.0, shapes=((3, 4), (5,), (2, 2, 2))):
 
 
 def _flat(params):
-    return np.concatenate([p.grad.data.ravel() for p in params]).astype(np.float64)
+    return np.concatenate([p.grad._data.ravel() for p in params]).astype(np.float64)
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, 0.5, math.inf])
@@ -32,13 +32,13 @@ def test_returns_total_norm_and_scales_to_max_norm(norm_type):
     g = _flat(params)
     expect = np.abs(g).max() if norm_type == math.inf else (np.abs(g) ** norm_type).sum() ** (
         1 / norm_type)
-    arrays = [p.grad.data for p in params]
+    arrays = [p.grad._data for p in params]
     total = clip_grad_norm_(params, max_norm=1.5, norm_type=norm_type)
     assert isinstance(total, minigrad.Tensor) and total.dtype == np.float32 and total.ndim == 0
     np.testing.assert_allclose(total.item(), expect, rtol=1e-5)
     after = _flat(params)
     np.testing.assert_allclose(after, g * 1.5 / (expect + 1e-6), rtol=1e-5)
-    assert all(p.grad.data is a for p, a in zip(params, arrays))  # scaled in place
+    assert all(p.grad._data is a for p, a in zip(params, arrays))  # scaled in place
 
 
 def test_small_gradients_are_left_alone():
@@ -54,7 +54,7 @@ def test_single_tensor_generator_and_missing_grads():
     q = minigrad.randn(2, requires_grad=True)  # no gradient: ignored
     total = clip_grad_norm_((t for t in [p, q]), 1.0)
     assert total.item() == pytest.approx(6.0)
-    assert np.linalg.norm(p.grad.data) == pytest.approx(1.0, rel=1e-5) and q.grad is None
+    assert np.linalg.norm(p.grad._data) == pytest.approx(1.0, rel=1e-5) and q.grad is None
     assert clip_grad_norm_(p, 100.0).item() == pytest.approx(1.0, rel=1e-5)
     assert clip_grad_norm_([q], 1.0).item() == 0.0
 
@@ -79,10 +79,10 @@ def test_get_total_norm_of_tensors():
 def test_clip_grad_value_clamps_in_place():
     params = _params_with_grads(scale=3.0)
     g = _flat(params)
-    arrays = [p.grad.data for p in params]
+    arrays = [p.grad._data for p in params]
     assert clip_grad_value_(params, 0.5) is None
     np.testing.assert_array_equal(_flat(params), np.clip(g, -0.5, 0.5).astype(np.float32))
-    assert all(p.grad.data is a for p, a in zip(params, arrays))
+    assert all(p.grad._data is a for p, a in zip(params, arrays))
     assert np.abs(g).max() > 0.5  # something was clipped
 
 
@@ -94,13 +94,13 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     tparams = []
     for p in params:
         t = torch.zeros(p.shape, requires_grad=True)
-        t.grad = torch.from_numpy(p.grad.data.copy())
+        t.grad = torch.from_numpy(p.grad._data.copy())
         tparams.append(t)
     ours = clip_grad_norm_(params, max_norm, norm_type=norm_type)
     theirs = torch.nn.utils.clip_grad_norm_(tparams, max_norm, norm_type=norm_type)
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6)
     for p, t in zip(params, tparams):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(p.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_clip_grad_value_matches_torch():
@@ -109,9 +109,9 @@ def test_clip_grad_value_matches_torch():
     tparams = []
     for p in params:
         t = torch.zeros(p.shape, requires_grad=True)
-        t.grad = torch.from_numpy(p.grad.data.copy())
+        t.grad = torch.from_numpy(p.grad._data.copy())
         tparams.append(t)
     clip_grad_value_(params, 0.7)
     torch.nn.utils.clip_grad_value_(tparams, 0.7)
     for p, t in zip(params, tparams):
-        np.testing.assert_array_equal(p.grad.data, t.grad.numpy())
+        np.testing.assert_array_equal(p.grad._data, t.grad.numpy())

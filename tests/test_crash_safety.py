@@ -152,7 +152,7 @@ def test_the_kill_harness_catches_a_plain_write(tmp_path):
 
 
 def _params(trainer) -> dict[str, np.ndarray]:
-    return {k: v.data for k, v in trainer.model.state_dict().items()}
+    return {k: v._data for k, v in trainer.model.state_dict().items()}
 
 
 def test_trainer_killed_twice_resumes_from_the_last_good_checkpoint_and_matches(tmp_path):

@@ -177,10 +177,10 @@ def test_bad_learning_rates_are_refused_when_built_and_when_stepping(lr):
     opt = optim.Adam([{"params": [model.weight]}, {"params": [model.bias]}], lr=0.01)
     model(mg.ones(1, 3)).sum().backward()
     opt.param_groups[1]["lr"] = lr  # set by hand after construction
-    before = model.weight.data.copy()
+    before = model.weight._data.copy()
     with pytest.raises(ValueError, match=r"Invalid learning rate in param_groups\[1\]"):
         opt.step()
-    np.testing.assert_array_equal(model.weight.data, before)  # group 0 not updated either
+    np.testing.assert_array_equal(model.weight._data, before)  # group 0 not updated either
 
 
 def test_a_schedule_that_produces_nan_stops_at_the_first_step():
@@ -192,7 +192,7 @@ def test_a_schedule_that_produces_nan_stops_at_the_first_step():
     sched.step()
     with pytest.raises(ValueError, match="Invalid learning rate.*nan"):
         opt.step()
-    assert np.isfinite(model.weight.data).all()
+    assert np.isfinite(model.weight._data).all()
 
 
 def test_early_stopping_monitor_names_are_checked():

@@ -136,11 +136,11 @@ def test_random_graphs_match_numpy_and_central_differences(graph):
     leaves = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in inputs]
     out = _run(steps, leaves, 0)
     assert out.shape == expected.shape and out.dtype == mg.float64
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, expected, rtol=1e-10, atol=1e-12)
     single = [mg.tensor(a, dtype=mg.float32) for a in inputs]  # float32 stays float32
     out32 = _run(steps, single, 0)
     assert out32.dtype == mg.float32
-    np.testing.assert_allclose(out32.data, expected, rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(out32._data, expected, rtol=2e-4, atol=2e-5)
     assert gradcheck(lambda *xs: _run(steps, xs, 0), leaves, atol=1e-6, rtol=1e-4)
 
 
@@ -180,7 +180,7 @@ def _same(a, b) -> bool:
     if isinstance(a, mg.Tensor | np.ndarray):
         if type(a) is not type(b):
             return False
-        a, b = (a.data, b.data) if isinstance(a, mg.Tensor) else (a, b)
+        a, b = (a._data, b._data) if isinstance(a, mg.Tensor) else (a, b)
         return a.dtype == b.dtype and np.array_equal(a, b)
     if isinstance(a, float) and a != a:
         return isinstance(b, float) and b != b

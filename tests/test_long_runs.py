@@ -89,7 +89,7 @@ def test_a_100k_op_graph_backpropagates_and_frees_its_memory():
         if was_enabled:
             gc.enable()
     assert sys.getrecursionlimit() < 2 * steps
-    np.testing.assert_allclose(x.grad.data, np.full(4, 0.9999**steps), rtol=1e-9)
+    np.testing.assert_allclose(x.grad._data, np.full(4, 0.9999**steps), rtol=1e-9)
 
 
 def test_a_100k_op_graph_dropped_returns_memory_to_the_baseline():

@@ -84,7 +84,7 @@ def test_second_order_through_fused_relu():
     y = (net(x) ** 2).sum()
     (gx,) = mg.autograd.grad(y, x, create_graph=True)
     fused = mg.autograd.grad((gx * gx).sum(), net[0].weight)[0].numpy()
-    x2 = mg.tensor(x.data, dtype=mg.float64, requires_grad=True)
+    x2 = mg.tensor(x._data, dtype=mg.float64, requires_grad=True)
     y2 = (_one_by_one(net, x2) ** 2).sum()
     (gx2,) = mg.autograd.grad(y2, x2, create_graph=True)
     plain = mg.autograd.grad((gx2 * gx2).sum(), net[0].weight)[0].numpy()

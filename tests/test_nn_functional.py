@@ -32,7 +32,7 @@ def test_cross_entropy_value_and_closed_form_gradient():
     np.testing.assert_allclose(loss.item(), -np.log(p[np.arange(5), t]).mean(), rtol=1e-12)
     loss.backward()
     onehot = np.eye(4)[t]
-    np.testing.assert_allclose(x.grad.data, (p - onehot) / 5, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad._data, (p - onehot) / 5, rtol=1e-12, atol=1e-15)
 
 
 def test_label_smoothing_and_weights_follow_pytorch_formula():
@@ -56,7 +56,7 @@ def test_probability_targets_and_ignore_index():
                                -(q * logp).sum() / 3, rtol=1e-12)
     t = np.array([1, -100, 3])
     got = F.cross_entropy(_f64(logits), t, reduction="none")
-    np.testing.assert_allclose(got.data, [-logp[0, 1], 0.0, -logp[2, 3]], rtol=1e-12)
+    np.testing.assert_allclose(got._data, [-logp[0, 1], 0.0, -logp[2, 3]], rtol=1e-12)
     mean = F.cross_entropy(_f64(logits), t)
     np.testing.assert_allclose(mean.item(), -(logp[0, 1] + logp[2, 3]) / 2, rtol=1e-12)
 
@@ -68,9 +68,9 @@ def test_cross_entropy_on_k_dim_input_matches_flattened_rows():
     assert got.shape == (2, 4)
     rows = logits.transpose(0, 2, 1).reshape(-1, 3)
     want = F.cross_entropy(_f64(rows), t.reshape(-1), reduction="none")
-    np.testing.assert_allclose(got.data.reshape(-1), want.data, rtol=1e-12)
+    np.testing.assert_allclose(got._data.reshape(-1), want._data, rtol=1e-12)
     unbatched = F.cross_entropy(_f64(logits[0, :, 0]), np.int64(t[0, 0]))
-    assert unbatched.shape == () and np.isclose(unbatched.item(), got.data[0, 0])
+    assert unbatched.shape == () and np.isclose(unbatched.item(), got._data[0, 0])
 
 
 def test_nll_of_log_softmax_equals_cross_entropy():
@@ -86,15 +86,15 @@ def test_losses_are_finite_for_huge_logits(big):
         x = mg.tensor([[big, 0.0, -big], [0.0, big, 1.0]], requires_grad=True)
         loss = F.cross_entropy(x, [0, 2])
         loss.backward()
-        assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad.data))
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(x.grad._data))
         lsm = F.log_softmax(x, dim=1)
-        assert np.all(np.isfinite(lsm.data))
+        assert np.all(np.isfinite(lsm._data))
         z = mg.tensor([big, -big, big], requires_grad=True)
         bce = F.binary_cross_entropy_with_logits(z, mg.tensor([0.0, 1.0, 1.0]), reduction="none")
         bce.sum().backward()
-        assert np.all(np.isfinite(bce.data)) and np.all(np.isfinite(z.grad.data))
+        assert np.all(np.isfinite(bce._data)) and np.all(np.isfinite(z.grad._data))
     expected = [max(big, 0.0), max(big, 0.0), max(-big, 0.0)]  # max(x,0) - x*y + log1p(..)
-    np.testing.assert_allclose(bce.data, expected, rtol=1e-6)
+    np.testing.assert_allclose(bce._data, expected, rtol=1e-6)
     assert abs(F.cross_entropy(mg.tensor([[1e4, 0.0]]), [0]).item()) < 1e-6
 
 
@@ -109,11 +109,11 @@ def test_bce_with_logits_matches_sigmoid_formula():
 
 def test_softmax_and_log_softmax():
     a = RNG.standard_normal((3, 4))
-    np.testing.assert_allclose(F.softmax(_f64(a), dim=0).data, _softmax(a, 0), rtol=1e-12)
-    np.testing.assert_allclose(F.log_softmax(_f64(a), dim=-1).data, np.log(_softmax(a)),
+    np.testing.assert_allclose(F.softmax(_f64(a), dim=0)._data, _softmax(a, 0), rtol=1e-12)
+    np.testing.assert_allclose(F.log_softmax(_f64(a), dim=-1)._data, np.log(_softmax(a)),
                                rtol=1e-12)
     with pytest.warns(UserWarning, match="Implicit dimension"):
-        np.testing.assert_allclose(F.softmax(_f64(a)).data, _softmax(a, 1))
+        np.testing.assert_allclose(F.softmax(_f64(a))._data, _softmax(a, 1))
     with pytest.raises(IndexError, match="out of range"):
         F.softmax(_f64(a), dim=2)
 
@@ -122,10 +122,10 @@ def test_gelu_and_leaky_relu_values():
     from scipy.special import ndtr
 
     a = np.linspace(-3, 3, 13)
-    np.testing.assert_allclose(F.gelu(_f64(a)).data, a * ndtr(a), rtol=1e-12)
+    np.testing.assert_allclose(F.gelu(_f64(a))._data, a * ndtr(a), rtol=1e-12)
     tanh = 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)))
-    np.testing.assert_allclose(F.gelu(_f64(a), approximate="tanh").data, tanh, rtol=1e-12)
-    np.testing.assert_allclose(F.leaky_relu(_f64(a), 0.1).data, np.where(a > 0, a, 0.1 * a))
+    np.testing.assert_allclose(F.gelu(_f64(a), approximate="tanh")._data, tanh, rtol=1e-12)
+    np.testing.assert_allclose(F.leaky_relu(_f64(a), 0.1)._data, np.where(a > 0, a, 0.1 * a))
     with pytest.raises(ValueError, match="approximate"):
         F.gelu(_f64(a), approximate="fast")
 
@@ -133,19 +133,19 @@ def test_gelu_and_leaky_relu_values():
 def test_dropout_is_inverted_and_seeded():
     x = mg.ones(200, 50)
     out = F.dropout(x, 0.3, training=True)
-    vals = np.unique(out.data)
+    vals = np.unique(out._data)
     np.testing.assert_allclose(vals, [0.0, 1 / 0.7], rtol=1e-6)
-    assert abs((out.data == 0).mean() - 0.3) < 0.02
+    assert abs((out._data == 0).mean() - 0.3) < 0.02
     mg.manual_seed(5)
-    a = F.dropout(x, 0.5).data
+    a = F.dropout(x, 0.5)._data
     mg.manual_seed(5)
-    b = F.dropout(x, 0.5).data
+    b = F.dropout(x, 0.5)._data
     np.testing.assert_array_equal(a, b)
     g1, g2 = mg.Generator(3), mg.Generator(3)
-    np.testing.assert_array_equal(F.dropout(x, 0.5, generator=g1).data,
-                                  F.dropout(x, 0.5, generator=g2).data)
+    np.testing.assert_array_equal(F.dropout(x, 0.5, generator=g1)._data,
+                                  F.dropout(x, 0.5, generator=g2)._data)
     assert F.dropout(x, 0.5, training=False) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0)._data == 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         F.dropout(x, 1.5)
 
@@ -241,7 +241,7 @@ def test_batchnorm_input_errors_name_the_layer():
 
 def test_one_hot():
     out = F.one_hot(mg.tensor([0, 2, 1]), 4)
-    np.testing.assert_array_equal(out.data, np.eye(4, dtype=np.int64)[[0, 2, 1]])
+    np.testing.assert_array_equal(out._data, np.eye(4, dtype=np.int64)[[0, 2, 1]])
     assert F.one_hot(mg.tensor([1, 3])).shape == (2, 4)
     with pytest.raises(ValueError, match="out of range"):
         F.one_hot(mg.tensor([5]), 3)
@@ -264,7 +264,7 @@ def test_class_index_fast_path_equals_the_general_op(reduction):
 
     fast, g_fast = run()
     slow, g_slow = run(weight=mg.ones(4, dtype=mg.float64))
-    np.testing.assert_allclose(fast.data, slow.data, rtol=1e-12)
+    np.testing.assert_allclose(fast._data, slow._data, rtol=1e-12)
     np.testing.assert_allclose(g_fast, g_slow, rtol=1e-12, atol=1e-15)
     # a label equal to ignore_index (negative, or a class) is ignored, not indexed
     t_ign = np.array([0, 3, -100, 1, 2, 0])

@@ -34,7 +34,7 @@ def test_fans_need_two_dims():
 def _std_of(fill, shape=(400, 500)):
     t = mg.zeros(*shape)
     fill(t)
-    return t.data
+    return t._data
 
 
 def test_distribution_scales():
@@ -59,34 +59,34 @@ def test_distribution_scales():
 
 def test_fills_work_on_parameters_without_recording_a_graph():
     p = nn.Parameter(mg.zeros(3, 2))
-    assert init.constant_(p, 0.5) is p and np.all(p.data == 0.5)
-    assert np.all(init.ones_(p).data == 1) and np.all(init.zeros_(p).data == 0)
+    assert init.constant_(p, 0.5) is p and np.all(p._data == 0.5)
+    assert np.all(init.ones_(p)._data == 1) and np.all(init.zeros_(p)._data == 0)
     init.kaiming_uniform_(p)
     assert p.is_leaf and p.requires_grad and p.dtype == np.float32
 
 
 def test_seeding_controls_every_draw():
     mg.manual_seed(11)
-    a = init.normal_(mg.zeros(5, 5)).data.copy()
+    a = init.normal_(mg.zeros(5, 5))._data.copy()
     mg.manual_seed(11)
-    b = init.normal_(mg.zeros(5, 5)).data.copy()
+    b = init.normal_(mg.zeros(5, 5))._data.copy()
     np.testing.assert_array_equal(a, b)
     g = mg.Generator(4)
-    c = init.uniform_(mg.zeros(3), generator=g).data.copy()
-    d = init.uniform_(mg.zeros(3), generator=mg.Generator(4)).data
+    c = init.uniform_(mg.zeros(3), generator=g)._data.copy()
+    d = init.uniform_(mg.zeros(3), generator=mg.Generator(4))._data
     np.testing.assert_array_equal(c, d)
     mg.manual_seed(2)
-    w1 = nn.Linear(6, 3).weight.data.copy()
+    w1 = nn.Linear(6, 3).weight._data.copy()
     mg.manual_seed(2)
-    np.testing.assert_array_equal(nn.Linear(6, 3).weight.data, w1)
+    np.testing.assert_array_equal(nn.Linear(6, 3).weight._data, w1)
 
 
 def test_linear_default_init_bounds_as_pytorch():
     lin = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    for t in (lin.weight.data, lin.bias.data):
+    for t in (lin.weight._data, lin.bias._data):
         assert np.abs(t).max() <= bound and np.abs(t).max() > 0.9 * bound
-    assert lin.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert lin.weight._data.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
 
 
 @pytest.mark.parametrize("spec,scale", [("relu", 2.0), ("He", 2.0), ("ReLU", 2.0),
@@ -108,7 +108,7 @@ def test_book_std_number_and_errors():
 def test_book_normal_uses_fan_in_of_an_out_in_weight():
     w = mg.zeros(300, 800)
     init.book_normal_(w, "he")
-    assert w.data.std() == pytest.approx(math.sqrt(2 / 800), rel=0.02)
-    assert abs(w.data.mean()) < 0.002
+    assert w._data.std() == pytest.approx(math.sqrt(2 / 800), rel=0.02)
+    assert abs(w._data.mean()) < 0.002
     init.book_normal_(w, 0.01)
-    assert w.data.std() == pytest.approx(0.01, rel=0.02)
+    assert w._data.std() == pytest.approx(0.01, rel=0.02)

@@ -25,7 +25,7 @@ def check_module(module, *inputs, eps=1e-6, atol=1e-6, rtol=1e-4, restore_buffer
     ``restore_buffers`` puts the buffers back after each evaluation (training-mode BatchNorm
     updates them); without it the buffers must come out of the check unchanged.
     """
-    snapshot = {k: v.data.copy() for k, v in module.named_buffers()}
+    snapshot = {k: v._data.copy() for k, v in module.named_buffers()}
 
     def evaluate():
         if before is not None:
@@ -33,7 +33,7 @@ def check_module(module, *inputs, eps=1e-6, atol=1e-6, rtol=1e-4, restore_buffer
         out = module(*inputs)
         if restore_buffers:
             for k, b in module.named_buffers():
-                b.data[...] = snapshot[k]
+                b._data[...] = snapshot[k]
         return out
 
     out = evaluate()
@@ -48,20 +48,20 @@ def check_module(module, *inputs, eps=1e-6, atol=1e-6, rtol=1e-4, restore_buffer
     assert leaves, "nothing to check"
     for leaf in leaves:
         assert leaf.grad is not None, "a parameter or input got no gradient"
-        analytic = leaf.grad.data
-        numeric = np.zeros_like(leaf.data)
+        analytic = leaf.grad._data
+        numeric = np.zeros_like(leaf._data)
         with mg.no_grad():
             for idx in np.ndindex(leaf.shape):
-                orig = leaf.data[idx]
-                leaf.data[idx] = orig + eps
+                orig = leaf._data[idx]
+                leaf._data[idx] = orig + eps
                 plus = float((evaluate() * v).sum().item())
-                leaf.data[idx] = orig - eps
+                leaf._data[idx] = orig - eps
                 minus = float((evaluate() * v).sum().item())
-                leaf.data[idx] = orig
+                leaf._data[idx] = orig
                 numeric[idx] = (plus - minus) / (2 * eps)
         np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol)
     for k, b in module.named_buffers():
-        np.testing.assert_array_equal(b.data, snapshot[k], err_msg=f"buffer {k} changed")
+        np.testing.assert_array_equal(b._data, snapshot[k], err_msg=f"buffer {k} changed")
 
 
 def _x(*shape, lo=-2.0, hi=2.0, away=None):
@@ -104,12 +104,13 @@ def test_batchnorm_train_updates_buffers_outside_the_graph():
     bn = nn.BatchNorm1d(3, momentum=0.25, dtype=mg.float64)
     x = _x(6, 3)
     out = bn(x)
-    mean, var = x.data.mean(0), x.data.var(0, ddof=1)
-    np.testing.assert_allclose(bn.running_mean.data, 0.25 * mean)
-    np.testing.assert_allclose(bn.running_var.data, 0.75 + 0.25 * var)
+    mean, var = x._data.mean(0), x._data.var(0, ddof=1)
+    np.testing.assert_allclose(bn.running_mean._data, 0.25 * mean)
+    np.testing.assert_allclose(bn.running_var._data, 0.75 + 0.25 * var)
     assert int(bn.num_batches_tracked.item()) == 1
     assert not bn.running_mean.requires_grad and bn.running_mean.grad_fn is None
-    np.testing.assert_allclose(out.data, (x.data - x.data.mean(0)) / np.sqrt(x.data.var(0) + 1e-5))
+    xd = x.numpy()
+    np.testing.assert_allclose(out._data, (xd - xd.mean(0)) / np.sqrt(xd.var(0) + 1e-5))
 
 
 def test_batchnorm_cumulative_average_when_momentum_is_none():
@@ -117,8 +118,8 @@ def test_batchnorm_cumulative_average_when_momentum_is_none():
     xs = [RNG.standard_normal((4, 2)) for _ in range(3)]
     for x in xs:
         bn(_t(x))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in xs], axis=0))
-    np.testing.assert_allclose(bn.running_var.data,
+    np.testing.assert_allclose(bn.running_mean._data, np.mean([x.mean(0) for x in xs], axis=0))
+    np.testing.assert_allclose(bn.running_var._data,
                                np.mean([x.var(0, ddof=1) for x in xs], axis=0))
 
 
@@ -240,9 +241,9 @@ def test_mlp_layout_and_book_init():
     kinds = [type(m).__name__ for m in model.layers]
     assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Dropout"] * 4 + ["Linear"]
     for lin in model.linears():
-        assert np.all(lin.bias.data == 0)
+        assert np.all(lin.bias._data == 0)
         std = np.sqrt(2.0 / lin.in_features)
-        assert abs(lin.weight.data.std() / std - 1) < 0.05
+        assert abs(lin.weight._data.std() / std - 1) < 0.05
     assert model(mg.randn(8, 1, 28, 28)).shape == (8, 10)  # 4-D input is flattened
 
 
@@ -261,7 +262,7 @@ def test_mlp_param_groups_decay_weights_only():
     model.zero_grad()
     model.l2_penalty(0.1).backward()
     for m in model.linears():
-        np.testing.assert_allclose(m.weight.grad.data, 0.1 * m.weight.data, rtol=1e-6)
+        np.testing.assert_allclose(m.weight.grad._data, 0.1 * m.weight._data, rtol=1e-6)
         assert m.bias.grad is None
 
 

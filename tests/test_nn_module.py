@@ -101,7 +101,7 @@ def test_zero_grad_and_requires_grad():
     model(mg.randn(4, 3)).sum().backward()
     assert model.weight.grad is not None
     model.zero_grad(set_to_none=False)
-    assert np.all(model.weight.grad.data == 0)
+    assert np.all(model.weight.grad._data == 0)
     model.zero_grad()
     assert model.weight.grad is None and model.bias.grad is None
     model.requires_grad_(False)
@@ -119,20 +119,20 @@ def test_apply_visits_children_first_then_self():
             nn.init.zeros_(m.weight)
 
     model.apply(init_zero)
-    assert all(np.all(m.weight.data == 0) for m in model.modules() if isinstance(m, nn.Linear))
+    assert all(np.all(m.weight._data == 0) for m in model.modules() if isinstance(m, nn.Linear))
 
 
 def test_call_runs_forward_and_hooks():
     model = nn.Linear(2, 2)
     x = mg.randn(3, 2)
-    np.testing.assert_array_equal(model(x).data, model.forward(x).data)
+    np.testing.assert_array_equal(model(x)._data, model.forward(x)._data)
     calls = []
     h1 = model.register_forward_pre_hook(lambda m, args: calls.append("pre"))
     h2 = model.register_forward_hook(lambda m, args, out: out * 0)
-    assert np.all(model(x).data == 0) and calls == ["pre"]
+    assert np.all(model(x)._data == 0) and calls == ["pre"]
     h1.remove()
     h2.remove()
-    assert not np.all(model(x).data == 0) and calls == ["pre"]
+    assert not np.all(model(x)._data == 0) and calls == ["pre"]
 
     class NoForward(nn.Module):
         pass
@@ -169,8 +169,8 @@ def test_state_dict_is_detached_shares_data_and_skips_non_persistent():
     assert isinstance(sd, OrderedDict)
     assert list(sd) == ["scale", "count", "fc.weight", "fc.bias"]
     assert not sd["fc.weight"].requires_grad
-    sd["fc.weight"].data[0, 0] = 42.0
-    assert b.fc.weight.data[0, 0] == 42.0
+    sd["fc.weight"]._data[0, 0] = 42.0
+    assert b.fc.weight._data[0, 0] == 42.0
     assert b.state_dict(keep_vars=True)["fc.weight"] is b.fc.weight
 
 
@@ -186,14 +186,14 @@ def test_load_state_dict_round_trip():
     a.eval()
     b.eval()
     x = mg.randn(4, 3)
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x)._data, b(x)._data)
     assert int(b[1].num_batches_tracked.item()) == 1
 
 
 def test_load_state_dict_reports_every_problem_by_name_and_copies_nothing():
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
-    sd = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v._data.copy() for k, v in model.state_dict().items()}
+    sd = {k: v._data.copy() for k, v in model.state_dict().items()}
     del sd["1.bias"]
     sd["extra.weight"] = np.zeros(2)
     sd["0.weight"] = np.zeros((4, 5))
@@ -206,13 +206,13 @@ def test_load_state_dict_reports_every_problem_by_name_and_copies_nothing():
     assert 'Unexpected key(s) in state_dict: "extra.weight"' in msg
     assert "size mismatch for 0.weight" in msg and "(4, 5)" in msg and "(4, 3)" in msg
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])  # nothing half-loaded
+        np.testing.assert_array_equal(v._data, before[k])  # nothing half-loaded
     # strict=False: missing/unexpected are returned, a shape mismatch still raises
     del sd["0.weight"]
     result = model.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["0.weight", "1.bias"]
     assert result.unexpected_keys == ["extra.weight"]
-    assert np.all(model[0].bias.data == 1)
+    assert np.all(model[0].bias._data == 1)
     sd["0.weight"] = np.zeros((1, 1))
     with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
         model.load_state_dict(sd, strict=False)
@@ -233,10 +233,10 @@ def test_deepcopy_gives_an_independent_equal_model():
     assert clone.layers[0].weight is not model.layers[0].weight
     assert isinstance(clone.layers[0].weight, nn.Parameter)
     x = mg.randn(5, 4)
-    np.testing.assert_array_equal(model(x).data, clone(x).data)
+    np.testing.assert_array_equal(model(x)._data, clone(x)._data)
     with mg.no_grad():
         clone.layers[0].weight.fill_(0)
-    assert not np.all(model.layers[0].weight.data == 0)
+    assert not np.all(model.layers[0].weight._data == 0)
 
 
 def test_to_double_converts_float_parameters_and_buffers():
@@ -282,7 +282,7 @@ def test_sequential_and_module_list_containers():
 def test_pytorch_style_script_trains():
     mg.manual_seed(0)
     x = mg.randn(64, 4)
-    y = (x.data[:, 0] > 0).astype(np.int64) + (x.data[:, 1] > 0).astype(np.int64)
+    y = (x._data[:, 0] > 0).astype(np.int64) + (x._data[:, 1] > 0).astype(np.int64)
     y = mg.from_numpy(y)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     loss_fn = nn.CrossEntropyLoss()

@@ -25,7 +25,7 @@ def _f32(*shape, lo=-2.0, hi=2.0):
 
 def _same_weights(m_mod, t_mod, strip=""):
     """Load minigrad's state_dict into the torch module (names must line up)."""
-    sd = {k[len(strip):] if k.startswith(strip) else k: torch.from_numpy(v.data.copy())
+    sd = {k[len(strip):] if k.startswith(strip) else k: torch.from_numpy(v._data.copy())
           for k, v in m_mod.state_dict().items()}
     t_mod.load_state_dict(sd, strict=True)
 
@@ -45,17 +45,17 @@ def _compare(m_mod, t_mod, x, *args, strip=""):
         margs.append(mg.tensor(a, requires_grad=grad))
         targs.append(torch.tensor(a, requires_grad=grad))
     om, ot = m_mod(xm, *margs), t_mod(xt, *targs)
-    _assert_close(om.data, ot, "forward")
+    _assert_close(om._data, ot, "forward")
     v = RNG.standard_normal(om.shape).astype(np.float32)
     (om * mg.tensor(v)).sum().backward()
     (ot * torch.tensor(v)).sum().backward()
-    _assert_close(xm.grad.data, xt.grad, "input gradient")
+    _assert_close(xm.grad._data, xt.grad, "input gradient")
     for a, b in zip(margs, targs):
         if a.requires_grad:
-            _assert_close(a.grad.data, b.grad, "target gradient")
+            _assert_close(a.grad._data, b.grad, "target gradient")
     tparams = dict(t_mod.named_parameters())
     for name, p in m_mod.named_parameters():
-        _assert_close(p.grad.data, tparams[name[len(strip):]].grad, f"gradient of {name}")
+        _assert_close(p.grad._data, tparams[name[len(strip):]].grad, f"gradient of {name}")
     return om, ot
 
 
@@ -85,13 +85,13 @@ def test_batchnorm_train_then_eval(shape, kw):
         _compare(m, t, _f32(*shape))
         m.zero_grad()
         t.zero_grad()
-    _assert_close(m.running_mean.data, t.running_mean, "running_mean")
-    _assert_close(m.running_var.data, t.running_var, "running_var")
+    _assert_close(m.running_mean._data, t.running_mean, "running_mean")
+    _assert_close(m.running_var._data, t.running_var, "running_var")
     assert int(m.num_batches_tracked.item()) == int(t.num_batches_tracked) == 2
     m.eval()
     t.eval()
     _compare(m, t, _f32(*shape))
-    _assert_close(m.running_var.data, t.running_var, "running_var after eval")
+    _assert_close(m.running_var._data, t.running_var, "running_var after eval")
 
 
 def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
@@ -117,7 +117,7 @@ def test_dropout_with_an_injected_identical_mask():
     p = 0.35
     x = _f32(8, 6)
     gen = mg.Generator(1)
-    mask = F.dropout(mg.ones(8, 6), p, generator=gen).data  # the mask minigrad will use
+    mask = F.dropout(mg.ones(8, 6), p, generator=gen)._data  # the mask minigrad will use
     gen.manual_seed(1)
     m = nn.Dropout(p, generator=gen)
     _compare(m, _Masked(torch.from_numpy(mask)), x)
@@ -125,7 +125,7 @@ def test_dropout_with_an_injected_identical_mask():
     tvals = np.unique(torch.nn.functional.dropout(torch.ones(1000), p).numpy())
     np.testing.assert_allclose(np.unique(mask), tvals, rtol=1e-6)
     m.eval()
-    np.testing.assert_array_equal(m(mg.tensor(x)).data, x)
+    np.testing.assert_array_equal(m(mg.tensor(x))._data, x)
 
 
 @pytest.mark.parametrize("name,kw", [
@@ -239,13 +239,13 @@ def test_mlp_with_batchnorm_end_to_end():
         with mg.no_grad(), torch.no_grad():
             for name, p in model.named_parameters():
                 tp = tparams[name[len("layers."):]]
-                _assert_close(p.grad.data, tp.grad, f"gradient of {name}")
+                _assert_close(p.grad._data, tp.grad, f"gradient of {name}")
                 p.sub_(0.1 * p.grad)
                 tp -= 0.1 * tp.grad
     model.eval()
     ref.eval()
     x = _f32(4, 6)
-    _assert_close(model(mg.tensor(x)).data, ref(torch.tensor(x)), "eval output")
+    _assert_close(model(mg.tensor(x))._data, ref(torch.tensor(x)), "eval output")
     tsd = ref.state_dict()
     for k, v in model.state_dict().items():
-        _assert_close(v.data, tsd[k[len("layers."):]], k)
+        _assert_close(v._data, tsd[k[len("layers."):]], k)

@@ -61,9 +61,9 @@ def test_stable_functions_are_finite_and_right_for_huge_inputs(name, big, dtype)
     with np.errstate(**_RAISE):  # no overflow or NaN anywhere inside, forward or backward
         y = fn(x)
         (y * v[:, : y.shape[-1]] if y.ndim == 2 else y * v[:, 0]).sum().backward()
-    assert y.dtype == dtype and np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+    assert y.dtype == dtype and np.isfinite(y._data).all() and np.isfinite(x.grad._data).all()
     rtol = 1e-6 if dtype == mg.float32 else 1e-12
-    np.testing.assert_allclose(y.data, ref(data), rtol=rtol, atol=1e-30)
+    np.testing.assert_allclose(y._data, ref(data), rtol=rtol, atol=1e-30)
 
 
 @given(st.lists(st.floats(-1e30, 1e30), min_size=2, max_size=6),
@@ -75,7 +75,7 @@ def test_cross_entropy_and_its_gradient_are_finite_for_any_finite_logits(row, la
         loss = F.cross_entropy(logits, [target])
         loss.backward()
     assert math.isfinite(loss.item()) and loss.item() >= 0
-    g = logits.grad.data
+    g = logits.grad._data
     assert np.isfinite(g).all() and np.all(np.abs(g) <= 1.0)  # softmax - onehot
     assert abs(float(g.sum())) < 1e-5
 
@@ -103,9 +103,9 @@ def test_plain_net_loss_and_gradients_stay_finite_while_logits_explode():
             logits = model(mg.from_numpy(xb))
             loss = F.cross_entropy(logits, tb)
             loss.backward()
-        peaks.append(float(np.abs(logits.data).max()))
+        peaks.append(float(np.abs(logits._data).max()))
         assert math.isfinite(loss.item())
-        assert all(np.isfinite(p.grad.data).all() for p in model.parameters())
+        assert all(np.isfinite(p.grad._data).all() for p in model.parameters())
         opt.step()
     assert peaks[0] > 1e5 and peaks[1] > 1e12  # logits far beyond where a naive exp overflows
 
@@ -125,7 +125,7 @@ def test_anomaly_mode_names_the_op_where_the_diverging_weights_overflow():
     assert updates == 2  # two finite updates, then the forward of the third overflows
     assert "op 'linear'" in msg and "the inputs were finite" in msg
     assert "test_numerics.py" in msg and "the culprit line" in msg
-    weights = [p.data for p in model.parameters()]
+    weights = [p._data for p in model.parameters()]
     assert all(np.isfinite(w).all() for w in weights)  # stopped before NaN reached them
     assert max(float(np.abs(w).max()) for w in weights) > 1e8  # SGD itself blew them up
 
@@ -138,8 +138,8 @@ def test_pytorch_diverges_at_the_same_update_from_the_same_start():
         torch.nn.Linear(lin.in_features, lin.out_features), torch.nn.ReLU())][:-1])
     with torch.no_grad():
         for tl, lin in zip(tnet[::2], layers):
-            tl.weight.copy_(torch.from_numpy(lin.weight.data))
-            tl.bias.copy_(torch.from_numpy(lin.bias.data))
+            tl.weight.copy_(torch.from_numpy(lin.weight._data))
+            tl.bias.copy_(torch.from_numpy(lin.bias._data))
     topt = torch.optim.SGD(tnet.parameters(), lr=0.01)
     ours, theirs = [], []
     with np.errstate(over="ignore", invalid="ignore"):
@@ -147,7 +147,7 @@ def test_pytorch_diverges_at_the_same_update_from_the_same_start():
             opt.zero_grad()
             F.cross_entropy(model(mg.from_numpy(xb)), tb).backward()
             opt.step()
-            ours.append(max(float(np.abs(p.data).max()) for p in model.parameters()))
+            ours.append(max(float(np.abs(p._data).max()) for p in model.parameters()))
             topt.zero_grad()
             torch.nn.functional.cross_entropy(tnet(torch.from_numpy(xb)),
                                               torch.from_numpy(tb)).backward()

@@ -31,12 +31,12 @@ def _upstream(fn, inputs, seed):
 
 
 def _used_ops(fn, inputs) -> set[str]:
-    seen, stack = set(), [fn(*inputs)]
+    seen, stack = set(), [fn(*inputs).grad_fn]
     while stack:
-        t = stack.pop()
-        if t.grad_fn is not None:
-            seen.add(t.grad_fn.op.name)
-            stack.extend(t.grad_fn.inputs)
+        node = stack.pop()
+        if node is not None:
+            seen.add(node.op.name)
+            stack.extend(node.edges)  # the graph's edges, which in-place ops do not rewrite
     return seen
 
 

@@ -107,20 +107,20 @@ def test_matches_documented_formula_step_by_step(kind, hp):
                 ref_step(kind, hp, ref_w[i], g, ref_s[i])
         opt.step()
         for p, w in zip(params, ref_w):
-            np.testing.assert_allclose(p.data, w, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(p._data, w, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("kind,hp", CONFIGS, ids=lambda c: str(c))
 def test_update_in_place_float32_no_graph_grad_untouched(kind, hp):
     p = minigrad.randn(4, 3, requires_grad=True)
-    data = p.data
+    data = p._data
     opt = getattr(optim, kind)([p], **hp)
     for _ in range(3):
         p.grad = minigrad.randn(4, 3)
-        before = p.grad.data.copy()
+        before = p.grad._data.copy()
         opt.step()
-        np.testing.assert_array_equal(p.grad.data, before)  # the gradient is read, not written
-    assert p.data is data and p.dtype == np.float32 and p.is_leaf and p.grad_fn is None
+        np.testing.assert_array_equal(p.grad._data, before)  # the gradient is read, not written
+    assert p._data is data and p.dtype == np.float32 and p.is_leaf and p.grad_fn is None
     for v in opt.state[p].values():
         if isinstance(v, minigrad.Tensor):
             assert v.dtype == np.float32 and v.shape == p.shape
@@ -182,9 +182,9 @@ def _run_pair(book: Book, opt_factory, grad_fn, w0: np.ndarray, steps: int, lr_a
             book.lr = lr_at[k]
             opt.param_groups[0]["lr"] = lr_at[k]
         out_book.append(w_book.copy())
-        out_ours.append(p.data.copy())
+        out_ours.append(p._data.copy())
         book.update(w_book, grad_fn(w_book))
-        p.grad = minigrad.tensor(grad_fn(p.data))
+        p.grad = minigrad.tensor(grad_fn(p._data))
         opt.step()
     return np.array(out_book), np.array(out_ours)
 
@@ -312,11 +312,11 @@ def test_param_groups_filled_from_defaults_and_used():
     opt = optim.SGD([{"params": [a]}, {"params": b, "lr": 1.0}], lr=0.1, momentum=0.5)
     assert [g["lr"] for g in opt.param_groups] == [0.1, 1.0]
     assert all(g["momentum"] == 0.5 for g in opt.param_groups)
-    a0, b0 = a.data.copy(), b.data.copy()
+    a0, b0 = a._data.copy(), b._data.copy()
     a.grad, b.grad = minigrad.ones(3), minigrad.ones(3)
     opt.step()
-    np.testing.assert_allclose(a.data, a0 - 0.1)
-    np.testing.assert_allclose(b.data, b0 - 1.0)
+    np.testing.assert_allclose(a._data, a0 - 0.1)
+    np.testing.assert_allclose(b._data, b0 - 1.0)
 
 
 def test_add_param_group_later_and_overlap_refused():
@@ -372,9 +372,9 @@ def test_zero_grad_to_none_or_zeros():
     a, b = _p(3), _p(3)
     opt = optim.SGD([a, b], lr=0.1)
     (a * b).sum().backward()
-    grad_array = a.grad.data
+    grad_array = a.grad._data
     opt.zero_grad(set_to_none=False)
-    assert a.grad.data is grad_array and not a.grad.data.any() and not b.grad.data.any()
+    assert a.grad._data is grad_array and not a.grad._data.any() and not b.grad._data.any()
     opt.zero_grad()
     assert a.grad is None and b.grad is None
     opt.zero_grad()  # no gradients: nothing to do
@@ -383,10 +383,10 @@ def test_zero_grad_to_none_or_zeros():
 def test_params_without_grad_are_skipped_and_get_no_state():
     a, b = _p(3), _p(3)
     opt = optim.Adam([a, b], lr=0.1)
-    b0 = b.data.copy()
+    b0 = b._data.copy()
     a.grad = minigrad.ones(3)
     opt.step()
-    np.testing.assert_array_equal(b.data, b0)
+    np.testing.assert_array_equal(b._data, b0)
     assert b not in opt.state and opt.state[a]["step"] == 1
 
 
@@ -402,12 +402,12 @@ def test_step_with_closure_returns_loss_and_enables_grad():
         calls.append(minigrad.is_grad_enabled())
         return loss
 
-    w0 = w.data.copy()
+    w0 = w._data.copy()
     with minigrad.no_grad():
         loss = opt.step(closure)
     assert calls == [True]
     np.testing.assert_allclose(loss.item(), (w0 * w0).sum(), rtol=1e-6)
-    np.testing.assert_allclose(w.data, w0 * 0.8, rtol=1e-6)
+    np.testing.assert_allclose(w._data, w0 * 0.8, rtol=1e-6)
 
 
 def test_state_is_keyed_by_the_parameter_and_created_lazily():
@@ -417,7 +417,7 @@ def test_state_is_keyed_by_the_parameter_and_created_lazily():
     a.grad = minigrad.ones(2, 2)
     opt.step()
     assert list(opt.state) == [a]
-    np.testing.assert_array_equal(opt.state[a]["momentum_buffer"].data, np.ones((2, 2)))
+    np.testing.assert_array_equal(opt.state[a]["momentum_buffer"]._data, np.ones((2, 2)))
 
 
 def test_named_parameters_are_accepted():
@@ -447,14 +447,14 @@ def test_state_dict_round_trip_continues_identically(kind, hp):
     _train(opt_a, a, grads[:3])
     sd = opt_a.state_dict()
     assert sorted(sd) == ["param_groups", "state"] and sd["param_groups"][0]["params"] == [0, 1]
-    b = [minigrad.tensor(p.data.copy(), requires_grad=True) for p in a]
+    b = [minigrad.tensor(p._data.copy(), requires_grad=True) for p in a]
     opt_b = getattr(optim, kind)(b, lr=123.0)  # hyperparameters come from the state dict
     opt_b.load_state_dict(sd)
     assert opt_b.param_groups[0]["lr"] == hp["lr"] and opt_b.param_groups[0]["params"][0] is b[0]
     _train(opt_a, a, grads[3:])
     _train(opt_b, b, grads[3:])
     for x, y in zip(a, b):
-        np.testing.assert_array_equal(x.data, y.data)
+        np.testing.assert_array_equal(x._data, y._data)
 
 
 def test_state_dict_is_a_snapshot():
@@ -463,9 +463,9 @@ def test_state_dict_is_a_snapshot():
     a.grad = minigrad.ones(3)
     opt.step()
     sd = opt.state_dict()
-    saved = sd["state"][0]["exp_avg"].data.copy()
+    saved = sd["state"][0]["exp_avg"]._data.copy()
     opt.step()
-    np.testing.assert_array_equal(sd["state"][0]["exp_avg"].data, saved)
+    np.testing.assert_array_equal(sd["state"][0]["exp_avg"]._data, saved)
     assert sd["state"][0]["step"] == 1
 
 

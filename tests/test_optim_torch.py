@@ -97,7 +97,7 @@ def _run_both(mg_factory, torch_factory, group_lrs=None, sched=None, skip_grad=F
 def _assert_same(mp, tp, ml, tl):
     np.testing.assert_allclose(ml, tl, rtol=2e-5, atol=1e-6)
     for m, t in zip(mp, tp):
-        np.testing.assert_allclose(m.data, t.detach().numpy(), rtol=1e-4, atol=2e-5)
+        np.testing.assert_allclose(m._data, t.detach().numpy(), rtol=1e-4, atol=2e-5)
     assert ml[-1] < ml[0] or ml[-1] > ml[0]  # a real run: the loss moved
 
 

@@ -49,7 +49,7 @@ def _same(a, b):
             _same(x, y)
     elif isinstance(a, minigrad.Tensor):
         assert a.dtype == b.dtype and a.shape == b.shape and not b.requires_grad
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
     elif isinstance(a, np.ndarray | np.generic):
         assert a.dtype == b.dtype and np.shape(a) == np.shape(b)
         np.testing.assert_array_equal(a, b)
@@ -73,7 +73,7 @@ def test_requires_grad_dropped_and_shared_tensors_stay_shared(tmp_path):
     save({"a": w, "b": [w]}, tmp_path / "s")
     out = load(tmp_path / "s")
     assert out["a"] is out["b"][0] and not out["a"].requires_grad
-    np.testing.assert_array_equal(out["a"].data, w.data)
+    np.testing.assert_array_equal(out["a"]._data, w._data)
 
 
 def test_file_is_an_npz_with_a_json_manifest(tmp_path):
@@ -157,7 +157,7 @@ def test_bit_flips_never_pass_silently(tmp_path):
 
 def test_flip_in_array_data_is_a_checksum_or_crc_error(tmp_path):
     path, blob = _good(tmp_path)
-    data = load(path)["w"].data.tobytes()
+    data = load(path)["w"]._data.tobytes()
     at = blob.index(data) + 17
     flipped = bytearray(blob)
     flipped[at] ^= 0x10
@@ -361,6 +361,6 @@ def test_resumed_run_matches_uninterrupted_bit_for_bit(tmp_path, make_opt, make_
 
     assert first + rest == full
     for k in model:
-        np.testing.assert_array_equal(model3[k].data, model[k].data)
+        np.testing.assert_array_equal(model3[k]._data, model[k]._data)
         assert model3[k].dtype == np.float32
     assert sched3.get_last_lr() == sched.get_last_lr()

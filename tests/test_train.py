@@ -62,7 +62,7 @@ def test_evaluation_is_the_real_accuracy_and_mean_loss():
     with mg.no_grad():
         logits = tr.model(mg.from_numpy(xv))
         loss = nn.functional.cross_entropy(logits, tv).item()
-    assert h.val_acc[-1] == pytest.approx(float(np.mean(logits.data.argmax(1) == tv)))
+    assert h.val_acc[-1] == pytest.approx(float(np.mean(logits._data.argmax(1) == tv)))
     assert h.val_loss[-1] == pytest.approx(loss, rel=1e-5)
     assert accuracy(logits, np.eye(10)[tv]) == accuracy(logits, tv)  # one-hot rows work too
 
@@ -166,7 +166,7 @@ def test_checkpoint_every_n_epochs_writes_the_file(tmp_path):
 
 
 def _params(tr: Trainer) -> dict[str, np.ndarray]:
-    return {k: v.data.copy() for k, v in tr.model.state_dict().items()}
+    return {k: v._data.copy() for k, v in tr.model.state_dict().items()}
 
 
 def _assert_same_run(resumed: Trainer, full: Trainer) -> None:
@@ -178,8 +178,8 @@ def _assert_same_run(resumed: Trainer, full: Trainer) -> None:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     sa, sb = resumed.optimizer.state_dict(), full.optimizer.state_dict()
     for i in sb["state"]:
-        np.testing.assert_array_equal(sa["state"][i]["momentum_buffer"].data,
-                                      sb["state"][i]["momentum_buffer"].data)
+        np.testing.assert_array_equal(sa["state"][i]["momentum_buffer"]._data,
+                                      sb["state"][i]["momentum_buffer"]._data)
     assert sa["param_groups"][0]["lr"] == sb["param_groups"][0]["lr"] == 0.1 * 0.5**3
     assert resumed.scheduler.state_dict() == full.scheduler.state_dict()
 

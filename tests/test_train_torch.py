@@ -27,7 +27,7 @@ class TorchMaskedDropout(tnn.Module):
     def forward(self, x):
         if not self.training:
             return x
-        mask = F.dropout(mg.ones(*x.shape), P, generator=self.generator).data
+        mask = F.dropout(mg.ones(*x.shape), P, generator=self.generator)._data
         return x * torch.from_numpy(mask)
 
 
@@ -46,7 +46,7 @@ def build(kind: str, twin_gen):
     bias = kind != "batchnorm"  # a bias before BN has a zero gradient: Adam would chase noise
     m = nn.Sequential(nn.Linear(12, 16, bias=bias), *mods[0], nn.Linear(16, 4))
     t = tnn.Sequential(tnn.Linear(12, 16, bias=bias), *mods[1], tnn.Linear(16, 4))
-    t.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in m.state_dict().items()})
+    t.load_state_dict({k: torch.from_numpy(v._data.copy()) for k, v in m.state_dict().items()})
     return m, t
 
 
@@ -97,11 +97,11 @@ def test_twenty_steps_match_torch(kind, loss, opt):
                                    err_msg=f"loss at step {step}")
     tsd = t.state_dict()
     for name, v in m.state_dict().items():
-        np.testing.assert_allclose(v.data, tsd[name].numpy(), rtol=1e-3, atol=1e-4,
+        np.testing.assert_allclose(v._data, tsd[name].numpy(), rtol=1e-3, atol=1e-4,
                                    err_msg=f"{name} after {STEPS} steps")
     m.eval()
     t.eval()
     x = rng.standard_normal((5, 12)).astype(np.float32)
     with mg.no_grad(), torch.no_grad():
-        np.testing.assert_allclose(m(mg.tensor(x)).data, t(torch.from_numpy(x)).numpy(),
+        np.testing.assert_allclose(m(mg.tensor(x))._data, t(torch.from_numpy(x)).numpy(),
                                    rtol=1e-3, atol=1e-4)

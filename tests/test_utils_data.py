@@ -53,7 +53,7 @@ def test_tensor_dataset_accepts_arrays_and_tensors():
     xi, yi = ds[4]
     np.testing.assert_array_equal(xi.numpy(), x[4])
     assert yi.item() == 4
-    assert np.shares_memory(ds.tensors[0].data, x)  # ndarrays are wrapped, not copied
+    assert np.shares_memory(ds.tensors[0]._data, x)  # ndarrays are wrapped, not copied
 
 
 def test_tensor_dataset_errors():

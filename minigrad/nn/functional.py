@@ -206,8 +206,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
         rm = running_mean._data
         rm *= 1.0 - m
         rm += m * stats["mean"].reshape(rm.shape)
+        running_mean._vc.n += 1
     if running_var is not None:
         rv = running_var._data
         rv *= 1.0 - m
         rv += (m * n / (n - 1)) * stats["var"].reshape(rv.shape)  # unbiased batch variance
+        running_var._vc.n += 1
     return out

@@ -308,6 +308,7 @@ class Module(StateDictMixin):
                 p.grad = None
             else:
                 p.grad._data[...] = 0
+                p.grad._vc.n += 1
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self, as PyTorch."""

@@ -50,9 +50,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -79,7 +79,7 @@ class _BatchNorm(Module):
                                  f"when training, got input size {input.shape} (a batch of "
                                  "one cannot be normalised by its own statistics)")
             if self.track_running_stats and self.num_batches_tracked is not None:
-                self.num_batches_tracked._data += 1
+                self.num_batches_tracked.add_(1)
                 if self.momentum is None:  # cumulative moving average
                     factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = training or (self.running_mean is None and self.running_var is None)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _Version
 
 __all__ = ["Parameter"]
 
@@ -33,7 +33,8 @@ class Parameter(Tensor):
         self.requires_grad = False
         self._node = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = data._vc if isinstance(data, Tensor) else _Version()  # one storage
+        self._base = None
         if requires_grad:
             self.requires_grad_(True)
 

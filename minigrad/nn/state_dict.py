@@ -95,4 +95,5 @@ class StateDictMixin:
         with no_grad():
             for dst, arr in todo:
                 dst._data[...] = arr
+                dst._vc.n += 1  # a graph that saved the old value now refuses to backward
         return _IncompatibleKeys(missing, unexpected)

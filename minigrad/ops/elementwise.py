@@ -9,7 +9,7 @@ from scipy import special
 
 from ..autograd import apply
 from ..tensor import Tensor, as_pair, as_tensor
-from . import call, data_of, defop
+from . import OUT, call, data_of, defop
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
@@ -55,39 +55,46 @@ def _swap(rule):
     return lambda xp, g, out, a, b: rule(xp, g, out, b, a)
 
 
-ADD = defop("add", np.add, lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: g)
-SUB = defop("sub", np.subtract, lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: -g)
-MUL = defop("mul", np.multiply, lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a)
+ADD = defop("add", np.add, lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: g, saves=())
+SUB = defop("sub", np.subtract, lambda xp, g, out, a, b: g, lambda xp, g, out, a, b: -g,
+            saves=())
+MUL = defop("mul", np.multiply, lambda xp, g, out, a, b: g * b, lambda xp, g, out, a, b: g * a,
+            saves=((1,), (0,)))
 DIV = defop(
     "div",
     np.divide,
     lambda xp, g, out, a, b: g / b,
-    lambda xp, g, out, a, b: -g * out / b,
+    lambda xp, g, out, a, b: -g * ((a / b) / b),  # PyTorch's form: reads a and b, not the output
+    saves=((1,), (0, 1)),
 )
 POW = defop(
     "pow",
     _pow_fwd,
     lambda xp, g, out, a, b: g * b * a ** (b - 1),
     lambda xp, g, out, a, b: g * out * xp.log(a),
+    saves=((0, 1), (0, OUT)),
 )
 POW_SCALAR = defop(
     "pow_scalar",
     lambda x, p: np.power(x, p),
     lambda xp, g, out, x, p: g * p * x ** (p - 1) if p != 2 else g * 2 * x,
+    saves=((0,),),
 )
-NEG = defop("neg", np.negative, lambda xp, g, out, x: -g)
-EXP = defop("exp", np.exp, lambda xp, g, out, x: g * out)
-LOG = defop("log", np.log, lambda xp, g, out, x: g / x)
-SQRT = defop("sqrt", np.sqrt, lambda xp, g, out, x: g / (2 * out))
-ABS = defop("abs", np.abs, lambda xp, g, out, x: g * np.sign(data_of(x)))
-TANH = defop("tanh", np.tanh, lambda xp, g, out, x: g * (1 - out * out))
-SIGMOID = defop("sigmoid", special.expit, lambda xp, g, out, x: g * (out * (1 - out)))
-RELU = defop("relu", _relu_fwd, lambda xp, g, out, x: g * (data_of(x) > 0))
+NEG = defop("neg", np.negative, lambda xp, g, out, x: -g, saves=())
+EXP = defop("exp", np.exp, lambda xp, g, out, x: g * out, saves=((OUT,),))
+LOG = defop("log", np.log, lambda xp, g, out, x: g / x, saves=((0,),))
+SQRT = defop("sqrt", np.sqrt, lambda xp, g, out, x: g / (2 * out), saves=((OUT,),))
+ABS = defop("abs", np.abs, lambda xp, g, out, x: g * np.sign(data_of(x)), saves=((0,),))
+TANH = defop("tanh", np.tanh, lambda xp, g, out, x: g * (1 - out * out), saves=((OUT,),))
+SIGMOID = defop("sigmoid", special.expit, lambda xp, g, out, x: g * (out * (1 - out)),
+                saves=((OUT,),))
+RELU = defop("relu", _relu_fwd, lambda xp, g, out, x: g * (data_of(out) > 0), saves=((OUT,),))
 CLAMP = defop(
-    "clamp", _clamp_fwd, lambda xp, g, out, x, min=None, max=None: g * _clamp_mask(x, min, max)
+    "clamp", _clamp_fwd, lambda xp, g, out, x, min=None, max=None: g * _clamp_mask(x, min, max),
+    saves=((0,),),
 )
-MAXIMUM = defop("maximum", np.maximum, _tie_rule(1), _swap(_tie_rule(1)))
-MINIMUM = defop("minimum", np.minimum, _tie_rule(-1), _swap(_tie_rule(-1)))
+MAXIMUM = defop("maximum", np.maximum, _tie_rule(1), _swap(_tie_rule(1)), saves=((0, 1), (0, 1)))
+MINIMUM = defop("minimum", np.minimum, _tie_rule(-1), _swap(_tie_rule(-1)), saves=((0, 1), (0, 1)))
 
 
 def _where_fwd(a: np.ndarray, b: np.ndarray, cond: np.ndarray) -> np.ndarray:
@@ -102,14 +109,14 @@ def _where_rule(take_a: bool):
     return rule
 
 
-WHERE = defop("where", _where_fwd, _where_rule(True), _where_rule(False))
+WHERE = defop("where", _where_fwd, _where_rule(True), _where_rule(False), saves=())
 
 
 def _cast_rule(xp: Any, g: Any, out: Any, x: Any, dtype: np.dtype) -> Any:
     return call(xp, CAST, g, dtype=data_of(x).dtype)
 
 
-CAST = defop("cast", lambda x, dtype: x.astype(dtype), _cast_rule)
+CAST = defop("cast", lambda x, dtype: x.astype(dtype), _cast_rule, saves=())
 
 
 # ---- public functions (Tensor methods and minigrad.* call these) ----

@@ -37,7 +37,7 @@ def _grad_b(xp, g, out, a, b):
     return xp.matmul(_mT(xp, a), g)
 
 
-MATMUL = defop("matmul", np.matmul, _grad_a, _grad_b)
+MATMUL = defop("matmul", np.matmul, _grad_a, _grad_b, saves=((1,), (0,)))
 
 
 def matmul(a: Any, b: Any):

@@ -48,7 +48,7 @@ def _ce_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, scale: float, redu
     return grads
 
 
-CROSS_ENTROPY = defop("cross_entropy", _ce_fwd, vjp=_ce_vjp)
+CROSS_ENTROPY = defop("cross_entropy", _ce_fwd, vjp=_ce_vjp, saves=((0, 1), (0,)))
 
 
 # ---- cross-entropy against class indices (no weights, no smoothing, nothing ignored) ----
@@ -88,7 +88,8 @@ def _ce_index_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, target: np.n
     return [(p - _onehot(target, x.shape[-1], p.dtype)) * coef]
 
 
-CROSS_ENTROPY_INDEX = defop("cross_entropy_index", _ce_index_fwd, vjp=_ce_index_vjp)
+CROSS_ENTROPY_INDEX = defop("cross_entropy_index", _ce_index_fwd, vjp=_ce_index_vjp,
+                             saves=((0,),))
 
 
 # ---- binary cross-entropy with logits, elementwise: max(x, 0) - x y + log(1 + exp(-|x|)) ----
@@ -102,4 +103,5 @@ BCE_WITH_LOGITS = defop(
     "bce_with_logits", _bce_fwd,
     lambda xp, g, out, x, y: g * (call(xp, SIGMOID, x) - y),
     lambda xp, g, out, x, y: g * -x,
+    saves=((0, 1), (0,)),
 )

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from . import call, data_of, defop
+from . import OUT, call, data_of, defop
 
 __all__ = ["LINEAR", "SOFTMAX", "LOG_SOFTMAX", "LEAKY_RELU", "GELU", "GELU_GRAD", "BATCH_NORM",
            "BATCH_NORM_EVAL",
@@ -62,7 +62,13 @@ def _linear_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, relu: bool = F
     return grads
 
 
-LINEAR = defop("linear", _linear_fwd, vjp=_linear_vjp)
+def _with_relu(spec: tuple, relu: bool) -> tuple:
+    """A fused ReLU masks every input's gradient with the output."""
+    return tuple(s + (OUT,) for s in spec) if relu else spec
+
+
+LINEAR = defop("linear", _linear_fwd, vjp=_linear_vjp,
+               saves=lambda relu=False, **_: _with_relu(((1,), (0,), ()), relu))
 
 
 # ---- softmax / log_softmax over one axis, stable (the max is subtracted) ----
@@ -90,10 +96,12 @@ def _log_softmax_fwd(x: np.ndarray, axis: int) -> np.ndarray:
 SOFTMAX = defop(
     "softmax", _softmax_fwd,
     lambda xp, g, out, x, axis: out * (g - xp.sum(g * out, axis=axis, keepdims=True)),
+    saves=((OUT,),),
 )
 LOG_SOFTMAX = defop(
     "log_softmax", _log_softmax_fwd,
     lambda xp, g, out, x, axis: g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),
+    saves=((OUT,),),
 )
 
 
@@ -118,11 +126,12 @@ def _gelu_grad_fwd(x: np.ndarray) -> np.ndarray:
     return special.ndtr(x) + x * (np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
 
 
-LEAKY_RELU = defop("leaky_relu", _leaky_fwd, _leaky_rule)
-GELU = defop("gelu", _gelu_fwd, lambda xp, g, out, x: g * call(xp, GELU_GRAD, x))
+LEAKY_RELU = defop("leaky_relu", _leaky_fwd, _leaky_rule, saves=((0,),))
+GELU = defop("gelu", _gelu_fwd, lambda xp, g, out, x: g * call(xp, GELU_GRAD, x), saves=((0,),))
 GELU_GRAD = defop(  # d/dx [Phi + x phi] = phi (2 - x^2)
     "gelu_grad", _gelu_grad_fwd,
     lambda xp, g, out, x: g * (xp.exp(x * x * -0.5) * _INV_SQRT_2PI) * (2.0 - x * x),
+    saves=((0,),),
 )
 
 
@@ -227,7 +236,8 @@ def _bn_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, eps: float,
     return grads
 
 
-BATCH_NORM = defop("batch_norm", _bn_fwd, vjp=_bn_vjp)
+BATCH_NORM = defop("batch_norm", _bn_fwd, vjp=_bn_vjp,  # input and weight, as PyTorch
+                   saves=lambda relu=False, **_: _with_relu(((0, 1), (0,), ()), relu))
 
 
 # ---- batch norm in eval mode: a fixed affine map from the running statistics ----
@@ -261,4 +271,5 @@ def _bn_eval_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, mean: np.ndar
     return grads
 
 
-BATCH_NORM_EVAL = defop("batch_norm_eval", _bn_eval_fwd, vjp=_bn_eval_vjp)
+BATCH_NORM_EVAL = defop("batch_norm_eval", _bn_eval_fwd, vjp=_bn_eval_vjp,
+                        saves=lambda relu=False, **_: _with_relu(((1,), (0,), ()), relu))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
-from . import call, data_of, defop
+from . import OUT, call, data_of, defop
 
 __all__ = ["sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "gather",
            "argmax", "argmin"]  # fmt: skip
@@ -109,27 +109,29 @@ def _scatter_add_fwd(g, axis, index, shape):
 
 
 SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
-            _sum_rule)
+            _sum_rule, saves=())
 MEAN = defop("mean",
              lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
-             _mean_rule)
+             _mean_rule, saves=())
 AMAX = defop("amax",
              lambda x, axis=None, keepdims=False: np.amax(x, axis=axis, keepdims=keepdims),
-             _extreme_rule)
+             _extreme_rule, saves=((0, OUT),))
 AMIN = defop("amin",
              lambda x, axis=None, keepdims=False: np.amin(x, axis=axis, keepdims=keepdims),
-             _extreme_rule)
-VAR = defop("var", _var_fwd, _var_rule)
-STD = defop("std", _std_fwd, _std_rule)
-LOGSUMEXP = defop("logsumexp", _logsumexp_fwd, _logsumexp_rule)
+             _extreme_rule, saves=((0, OUT),))
+VAR = defop("var", _var_fwd, _var_rule, saves=((0,),))
+STD = defop("std", _std_fwd, _std_rule, saves=((0, OUT),))
+LOGSUMEXP = defop("logsumexp", _logsumexp_fwd, _logsumexp_rule, saves=((0, OUT),))
 GATHER = defop(
     "gather", _gather_fwd,
     lambda xp, g, out, x, axis, index: call(xp, SCATTER_ADD, g, axis=axis, index=index,
                                             shape=x.shape),
+    saves=(),
 )
 SCATTER_ADD = defop(
     "scatter_add", _scatter_add_fwd,
     lambda xp, g, out, x, axis, index, shape: call(xp, GATHER, g, axis=axis, index=index),
+    saves=(),
 )
 
 

@@ -36,18 +36,20 @@ def _index_add_fwd(g: np.ndarray, index: tuple, shape: tuple[int, ...]) -> np.nd
 
 
 RESHAPE = defop("reshape", lambda x, shape: np.reshape(x, shape),
-                lambda xp, g, out, x, shape: g.reshape(x.shape))
+                lambda xp, g, out, x, shape: g.reshape(x.shape), saves=(), view=True)
 PERMUTE = defop("permute", lambda x, dims: np.transpose(x, dims),
-                lambda xp, g, out, x, dims: xp.transpose(g, _inverse(dims)))
+                lambda xp, g, out, x, dims: xp.transpose(g, _inverse(dims)), saves=(), view=True)
 BROADCAST_TO = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                     lambda xp, g, out, x, shape: g)  # the engine sums it back to x's shape
+                     lambda xp, g, out, x, shape: g,  # the engine sums it back to x's shape
+                     saves=(), view=True)
 GETITEM = defop(
     "getitem", _getitem_fwd,
     lambda xp, g, out, x, index: call(xp, INDEX_ADD, g, index=index, shape=x.shape),
+    saves=(), view=True,  # basic indexing gives a view, advanced indexing a copy
 )
 INDEX_ADD = defop(
     "index_add", _index_add_fwd,
-    lambda xp, g, out, x, index, shape: call(xp, GETITEM, g, index=index),
+    lambda xp, g, out, x, index, shape: call(xp, GETITEM, g, index=index), saves=(),
 )
 
 
@@ -66,8 +68,8 @@ def _stack_vjp(xp, g, out, args, needs, axis):
             for i, need in enumerate(needs)]
 
 
-CAT = defop("cat", lambda *xs, axis: np.concatenate(xs, axis=axis), vjp=_cat_vjp)
-STACK = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp=_stack_vjp)
+CAT = defop("cat", lambda *xs, axis: np.concatenate(xs, axis=axis), vjp=_cat_vjp, saves=())
+STACK = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis), vjp=_stack_vjp, saves=())
 
 
 def normalize_index(index: Any) -> tuple:

@@ -162,6 +162,7 @@ class Optimizer:
                     p.grad = Tensor._wrap(np.zeros_like(p._data))
                 else:
                     g._data.fill(0)
+                    g._vc.n += 1
                     g.requires_grad = False
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -263,7 +264,11 @@ def _copy_value(v: Any) -> Any:
 
 
 def params_with_grad(group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray]]:
-    """``(param, grad array)`` for the group's parameters that have a gradient (others skipped)."""
+    """``(param, grad array)`` for the group's parameters that have a gradient (others skipped).
+
+    The caller updates ``param``'s array in place; each parameter's version is bumped when the
+    caller moves on, so a graph that saved it refuses to backpropagate (as after PyTorch's step).
+    """
     for p in group["params"]:
         g = p.grad
         if g is None:
@@ -273,6 +278,7 @@ def params_with_grad(group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray
                 f"parameter of shape {p._data.shape} has a gradient of shape {g._data.shape}"
             )
         yield p, g._data
+        p._vc.n += 1
 
 
 _SET_MESSAGE = (

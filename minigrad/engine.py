@@ -1,0 +1,280 @@
+"""The backward pass: walk the graph of nodes once, output to inputs, and hand gradients over.
+
+Gradients are keyed by node (a tensor's history), not by Tensor: an in-place op gives a Tensor a
+new node, while nodes made before keep differentiating through its old one. Broadcasting is undone
+in one place (``sum_to``), and each node checks, before its rule runs, that the tensors the rule
+reads (as the op declares them) were not changed in place since the forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import autograd
+
+if TYPE_CHECKING:
+    from .autograd import Node
+    from .tensor import Tensor
+
+__all__ = ["run_backward", "sum_to"]
+
+
+def sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Reduce a broadcast gradient back to ``shape`` (the one place broadcasting is undone)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if not ones:  # only leading dims (a bias): the array method, no keepdims, no reshape
+        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    else:
+        g = xp.sum(g, axis=tuple(range(lead)) + ones, keepdims=True)
+        if lead:
+            g = g.reshape(shape)
+    if g.shape != shape:
+        raise RuntimeError(f"gradient of shape {g.shape} cannot be reduced to input shape {shape}")
+    return g
+
+
+def _edges_of(node: Node) -> list:
+    if node.inputs is None:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or directly access saved "
+            "tensors after they have already been freed). Specify retain_graph=True if you "
+            "need to backward through the graph a second time."
+        )
+    return node.edges
+
+
+def _toposort(roots: Sequence[Node]) -> list[Node]:
+    """The nodes of the graph, inputs before outputs, without recursion."""
+    if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
+        root = roots[0]
+        if not any(_edges_of(root)):
+            return [root]
+    order: list[Node] = []  # no per-node containers: a long walk triggers no GC passes
+    expanded: set[int] = set()
+    emitted: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        n = stack[-1]
+        k = id(n)
+        if k in expanded:  # its inputs are all emitted: emit it (once)
+            stack.pop()
+            if k not in emitted:
+                emitted.add(k)
+                order.append(n)
+            continue
+        expanded.add(k)
+        for e in _edges_of(n):
+            if e is not None and id(e) not in expanded:
+                stack.append(e)
+    return order
+
+
+def _root_grad(t: Tensor, g: Any, create_graph: bool) -> Any:
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; got shape {t.shape}: "
+                "pass gradient= (a Tensor of the output's shape)"
+            )
+        g = np.ones(t._data.shape, t._data.dtype)  # np.ones_like is a slower Python wrapper
+    elif isinstance(g, _Tensor):
+        g = g if create_graph else g._data
+    else:
+        g = np.asarray(g, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise RuntimeError(f"gradient has shape {tuple(g.shape)} but the output has {t.shape}")
+    if create_graph and not isinstance(g, _Tensor):
+        g = _new_tensor(np.array(g, dtype=t.dtype))
+    return g
+
+
+def _shell(data: np.ndarray, node: Node | None, like: Tensor | None = None) -> Tensor:
+    """A Tensor standing for a past history (``node``) of ``data``: what create_graph rules read."""
+    t = _new_tensor(data)
+    t._node = node
+    t.requires_grad = node is not None or (like is not None and like.requires_grad)
+    if like is not None:
+        t._vc = like._vc
+    return t
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grad_roots: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    wanted: dict[int, Tensor] | None,
+) -> dict[int, Any]:
+    """Walk the graph once from ``roots``; accumulate into leaves or return the gradients of
+    ``wanted`` (keyed by a leaf's id or a non-leaf's node id)."""
+    xp = _tensor_xp if create_graph else np
+    collect = wanted is not None
+    grads: dict[int, Any] = {}
+    found: dict[int, Any] = {}
+    root_nodes = []
+    for n, (r, g) in enumerate(zip(roots, grad_roots)):
+        if r._base is not None and r._view_at is not r._base._node:
+            _views.refresh(r)
+        if not r.requires_grad:
+            raise RuntimeError(
+                f"element {n} of tensors does not require grad and does not have a grad_fn"
+            )
+        gd = _root_grad(r, g, create_graph)
+        node = r._node
+        if node is not None:
+            k = id(node)
+            grads[k] = grads[k] + gd if k in grads else gd
+            root_nodes.append(node)
+        elif not collect:
+            accumulate(r, gd, create_graph, False)
+        elif id(r) in wanted:
+            found[id(r)] = found[id(r)] + gd if id(r) in found else gd
+    order = _toposort(root_nodes)
+    pop, get = grads.pop, grads.get
+    check = _anomaly.check_backward if _anomaly.enabled else None
+    prev_mode = autograd._swap_grad_mode(create_graph)
+    try:
+        for node in reversed(order):
+            g = pop(id(node), None)
+            if g is None:
+                continue
+            if collect:
+                if id(node) in wanted:
+                    found[id(node)] = g
+            elif node.retained is not None:
+                kept = node.retained()
+                if kept is not None:
+                    accumulate(kept, g, create_graph, False)
+            inputs, edges, params, op = node.inputs, node.edges, node.params, node.op
+            needs = [e is not None or (i.requires_grad and i._node is None)
+                     for i, e in zip(inputs, edges)]
+            if op.saves_any:
+                check_saved(node, needs)
+            if create_graph:
+                out = _shell(node.out, node)
+                args = [i if i._node is e else _shell(i._data, e, i)
+                        for i, e in zip(inputs, edges)]
+            else:
+                out, args = node.out, [i._data for i in inputs]
+            if op.rules:
+                gis = [op.rules[i](xp, g, out, *args, **params) if need else None
+                       for i, need in enumerate(needs)]
+            else:  # one call for every input's gradient (fused ops share their work)
+                gis = op.vjp_fn(xp, g, out, args, needs, **params)
+            for i, gi in enumerate(gis):
+                if gi is None or not needs[i]:
+                    continue
+                inp = inputs[i]
+                if check is not None:
+                    check(node, i, gi, node.site)
+                shape = inp._data.shape
+                if gi.shape != shape:
+                    gi = sum_to(xp, gi, shape)
+                # may gi be shared (an identity rule, a view, a saved array)? then copy if kept
+                if create_graph or gi is g or gi is out:
+                    shared = True
+                elif gi.base is not None:
+                    shared = _views_any(gi.base, g, out, args)
+                else:
+                    shared = False
+                    for a in args:
+                        if gi is a:
+                            shared = True
+                e = edges[i]
+                if e is None:  # a leaf: hand its gradient over now
+                    k = id(inp)
+                    if collect:
+                        if k in wanted:
+                            found[k] = found[k] + gi if k in found else gi
+                    elif not create_graph and inp.grad is None and gi.dtype == inp._data.dtype \
+                            and (shared or gi.base is None):  # the first: private, or a copy
+                        inp.grad = _new_tensor(gi.copy() if shared else gi)
+                    else:
+                        accumulate(inp, gi, create_graph, not shared)
+                    continue
+                k = id(e)
+                acc = get(k)
+                grads[k] = gi if acc is None else acc + gi  # never added into in place
+            if not retain_graph:
+                node.inputs = None
+                node.out = None
+    finally:
+        autograd._swap_grad_mode(prev_mode)
+    return found
+
+
+def _views_any(base: np.ndarray, g: Any, out: Any, args: Sequence[Any]) -> bool:
+    """Whether a view's ``base`` is (the memory of) the upstream gradient, the output or an input;
+    a view of a temporary the rule made (a transposed product, a reshaped sum) is private."""
+    for a in (g, out, *args):  # arrays here: the create_graph path never asks
+        if base is a or base is a.base:
+            return True
+    return False
+
+
+def _tensor_type(t: Tensor) -> str:
+    return f"[minigrad.{_LEGACY.get(t.dtype.name, t.dtype.name)} {list(t.shape)}]"
+
+
+_LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+           "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+           "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_HINT = ("Hint: the tensor was changed in place (an in-place op, an optimizer step, "
+         "load_state_dict, a write through a view) after it was used; compute it again after "
+         "the change, or change a copy (tensor.clone()).")
+
+
+def check_saved(node: Node, needs: list[bool]) -> None:
+    """Raise PyTorch's error if a tensor the node's rules read was changed in place since."""
+    idxs, reads_out = node.op.saved_for(needs, node.params)
+    for k in idxs:
+        t, v = node.inputs[k], node.versions[k]
+        if t._vc.n != v:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {_tensor_type(t)}, which is input {k} of {node.name()}, is "
+                f"at version {t._vc.n}; expected version {v} instead. {_HINT}")
+    if reads_out and node.out_vc.n != node.out_version:
+        shape = list(node.out.shape) if node.out is not None else "?"
+        dtype = node.out.dtype.name if node.out is not None else "?"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [minigrad.{_LEGACY.get(dtype, dtype)} {shape}], which is "
+            f"output 0 of {node.name()}, is at version {node.out_vc.n}; expected version "
+            f"{node.out_version} instead. {_HINT}")
+
+
+def accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """Add ``g`` into ``t.grad``; the first gradient stored is private (``owned``) or a copy."""
+    if create_graph:
+        gt = g if isinstance(g, _Tensor) else _new_tensor(np.array(g))
+        t.grad = gt if t.grad is None else t.grad + gt
+        return
+    if type(g) is not np.ndarray:
+        g = g._data if isinstance(g, _Tensor) else np.asarray(g)
+    data = t._data
+    tg = t.grad
+    if tg is None:
+        t.grad = _new_tensor(g if owned and g.dtype == data.dtype and g.flags.writeable
+                             else g.astype(data.dtype, copy=True))
+    elif tg._data.shape == g.shape and tg._data.flags.writeable:
+        np.add(tg._data, g, out=tg._data, casting="unsafe")
+        tg._vc.n += 1
+    else:
+        tg._data = (tg._data + g).astype(data.dtype, copy=False)
+        tg._vc.n += 1
+
+
+from . import anomaly as _anomaly  # noqa: E402
+from .tensor import Tensor as _Tensor  # noqa: E402  (before the ops: it fills the op table)
+
+_new_tensor = _Tensor._wrap
+
+from . import views as _views  # noqa: E402
+from .ops import tensor_xp as _tensor_xp  # noqa: E402

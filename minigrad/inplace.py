@@ -1,0 +1,271 @@
+"""In-place ops as PyTorch has them: every write bumps the storage's version, and inside a graph
+the write is recorded (the tensor gets a new node; a view's base gets one too).
+
+Outside a graph (``no_grad``, or nothing requires grad) a write is a NumPy write plus a version
+bump, which is all an optimizer step or an init function costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import autograd, views
+from .autograd import Node
+from .ops import assign
+from .ops.shape import GETITEM
+from .tensor import Tensor, as_tensor
+
+__all__ = ["inplace", "assign_region", "copy_into", "check_cast"]
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def check_cast(result: np.dtype, target: np.dtype) -> None:
+    """Refuse a write whose result is of a higher category than the tensor (float into int)."""
+    if _KIND_RANK.get(result.kind, 3) > _KIND_RANK.get(target.kind, 3):
+        raise RuntimeError(f"result type {_TORCH_NAMES.get(result.name, result.name)} can't be "
+                           f"cast to the desired output type "
+                           f"{_TORCH_NAMES.get(target.name, target.name)}")
+
+
+def _write(t: Tensor, value: Any) -> None:
+    dst = t._data
+    shape = np.shape(value)
+    if shape != dst.shape and not (_bc(shape, dst.shape) and
+                                   np.broadcast_shapes(shape, dst.shape) == dst.shape):
+        wide = np.broadcast_shapes(shape, dst.shape) if _bc(shape, dst.shape) else shape
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast "
+                           f"shape {list(wide)}")
+    if not dst.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location (an expanded tensor, or a read-only array). Please clone() "
+            "the tensor before performing the operation.")
+    np.copyto(dst, value, casting="unsafe")
+
+
+def _bc(a: tuple, b: tuple) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+        return True
+    except ValueError:
+        return False
+
+
+def _leaf_check(t: Tensor) -> None:
+    if t._node is None and t.requires_grad and t._base is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = t._base
+    if base is not None and base._node is None and base.requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def _snapshot(t: Tensor, op: Any, others: tuple, params: dict) -> Tensor:
+    """``t``'s current history as a Tensor of its own; its data is copied only when the op's rule
+    reads the old value (PyTorch saves the original ``self`` the same way)."""
+    needs = [True] + [o.requires_grad for o in others]
+    reads_self = 0 in op.saved_for(needs, params)[0]
+    old = Tensor._wrap(t._data.copy() if reads_self else t._data)
+    if not reads_self:
+        old._vc = t._vc
+    old._node = t._node
+    old.requires_grad = t.requires_grad
+    return old
+
+
+def _rebase(t: Tensor, node: Node) -> None:
+    prev = t._node
+    t._node = node
+    t.requires_grad = True
+    if prev is not None and prev.retained is not None:  # retain_grad follows the new value
+        node.retained, prev.retained = prev.retained, None
+
+
+def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
+    """``t <- op(t, *others)`` in ``t``'s memory; recorded in the graph when a gradient flows."""
+    if t._base is not None and t._view_at is not t._base._node:
+        views.refresh(t)
+    graph = autograd.is_grad_enabled() and (t.requires_grad or
+                                            any(o.requires_grad for o in others))
+    if not graph:
+        new = op.forward(t._data, *[o._data for o in others], **params)
+        check_cast(np.asarray(new).dtype, t.dtype)
+        _write(t, new)
+        t._vc.n += 1
+        return t
+    _leaf_check(t)
+    base = t._base
+    if base is None:
+        old = _snapshot(t, op, others, params)
+        new = op.forward(old._data, *[o._data for o in others], **params)
+        check_cast(np.asarray(new).dtype, t.dtype)
+        _write(t, new)
+        t._vc.n += 1
+        _rebase(t, Node(op, (old, *others), params, t._data, t._vc))
+        return t
+    # a view: compute the new value from the view's current history, then record the write on
+    # the base (copy-slices) and make the view a view of the base's new value
+    b_old = Tensor._wrap(base._data)
+    b_old._vc, b_old._node, b_old.requires_grad = base._vc, base._node, base.requires_grad
+    cur = views.replay(b_old, t._view)
+    src = autograd.apply(op, _snapshot(cur, op, others, params), *others, **params)
+    check_cast(src.dtype, t.dtype)
+    _write(t, src._data)
+    t._vc.n += 1
+    _rebase(base, Node(assign.COPY_SLICES, (b_old, src), {"chain": t._view}, base._data,
+                       base._vc))
+    views.refresh(t)
+    return t
+
+
+def copy_into(t: Tensor, src: Any) -> Tensor:
+    """``t.copy_(src)``: broadcast ``src`` into ``t`` (cast to ``t``'s dtype, unlike other ops)."""
+    src = as_tensor(src)
+    if not _bc(src.shape, t.shape) or np.broadcast_shapes(src.shape, t.shape) != t.shape:
+        raise RuntimeError(f"copy_: the size of tensor a ({list(t.shape)}) must match the size "
+                           f"of tensor b ({list(src.shape)}) (src broadcasts to dst only)")
+    if not (autograd.is_grad_enabled() and (t.requires_grad or src.requires_grad)):
+        if t._base is not None and t._view_at is not t._base._node:
+            views.refresh(t)
+        _write(t, src._data)
+        t._vc.n += 1
+        return t
+    return inplace(assign.COPY, t, src)  # the op casts to t's dtype: no category check fails
+
+
+def assign_region(t: Tensor, index: tuple, value: Any) -> None:
+    """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one."""
+    v = value if isinstance(value, Tensor) else None
+    if not (autograd.is_grad_enabled() and (t.requires_grad or (v is not None and
+                                                                 v.requires_grad))):
+        if t._base is not None and t._view_at is not t._base._node:
+            views.refresh(t)
+        if not t._data.flags.writeable:
+            _write(t, t._data)  # raises the read-only error
+        t._data[index] = v._data if v is not None else value
+        t._vc.n += 1
+        return
+    src = v if v is not None else Tensor._wrap(np.asarray(value, dtype=t.dtype))
+    inplace(assign.COPY_SLICES, t, src, chain=((GETITEM, {"index": index}),))
+
+
+# ---- the Tensor methods ----
+
+
+def _operand(t: Tensor, other: Any) -> Tensor:
+    from .tensor import as_pair
+
+    return as_pair(t, other)[1]
+
+
+def _unary_(op: Any):
+    def method(self: Tensor) -> Tensor:
+        return inplace(op, self)
+
+    method.__name__ = op.name + "_"
+    method.__doc__ = f"In-place ``{op.name}``."
+    return method
+
+
+def _binary_(op: Any):
+    def method(self: Tensor, other: Any) -> Tensor:
+        return inplace(op, self, _operand(self, other))
+
+    method.__name__ = op.name + "_"
+    method.__doc__ = f"In-place ``{op.name}``."
+    return method
+
+
+def _scaled(self: Tensor, other: Any, alpha: Any) -> Tensor:
+    other = _operand(self, other)
+    if alpha == 1:
+        return other
+    return ew.mul(other, alpha) if other.requires_grad else \
+        Tensor._wrap(np.multiply(other._data, np.asarray(alpha, other.dtype)
+                                 if other.dtype.kind == "f" else alpha))
+
+
+def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self += alpha * other`` in place."""
+    return inplace(ew.ADD, self, _scaled(self, other, alpha))
+
+
+def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``self -= alpha * other`` in place."""
+    return inplace(ew.SUB, self, _scaled(self, other, alpha))
+
+
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    if isinstance(exponent, int | float) and not isinstance(exponent, bool):
+        return inplace(ew.POW_SCALAR, self, p=exponent)
+    return inplace(ew.POW, self, _operand(self, exponent))
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+    return inplace(ew.CLAMP, self, min=min, max=max)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Set every element to ``value`` (a number or a 0-d tensor)."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    return copy_into(self, value if isinstance(value, Tensor) else
+                     Tensor._wrap(np.asarray(value, dtype=self.dtype)))
+
+
+def zero_(self: Tensor) -> Tensor:
+    return fill_(self, 0)
+
+
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, cast to this dtype) into this tensor."""
+    return copy_into(self, src)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    from .random import get_rng
+
+    return copy_into(self, Tensor._wrap(get_rng(generator).normal(mean, std, self.shape)))
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    from .random import get_rng
+
+    return copy_into(self, Tensor._wrap(get_rng(generator).uniform(a, b, self.shape)))
+
+
+def setitem(self: Tensor, index: Any, value: Any) -> None:
+    from .ops.shape import normalize_index
+
+    if isinstance(value, list | tuple):
+        value = np.asarray(value)
+    assign_region(self, normalize_index(index), value)
+
+
+from .ops import elementwise as ew  # noqa: E402
+
+_METHODS = {
+    "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV),
+    "pow_": pow_, "clamp_": clamp_, "clip_": clamp_, "fill_": fill_, "zero_": zero_,
+    "copy_": copy_, "normal_": normal_, "uniform_": uniform_,
+    "neg_": _unary_(ew.NEG), "exp_": _unary_(ew.EXP), "log_": _unary_(ew.LOG),
+    "sqrt_": _unary_(ew.SQRT), "abs_": _unary_(ew.ABS), "tanh_": _unary_(ew.TANH),
+    "sigmoid_": _unary_(ew.SIGMOID), "relu_": _unary_(ew.RELU),
+    "__iadd__": lambda self, other: add_(self, other),
+    "__isub__": lambda self, other: sub_(self, other),
+    "__imul__": lambda self, other: inplace(ew.MUL, self, _operand(self, other)),
+    "__itruediv__": lambda self, other: inplace(ew.DIV, self, _operand(self, other)),
+    "__ipow__": pow_, "__setitem__": setitem,
+}  # fmt: skip
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)

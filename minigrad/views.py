@@ -1,0 +1,53 @@
+"""Views: tensors that share their base's memory and version counter, as PyTorch's views do.
+
+A view remembers its base and the chain of view ops that made it from the base, so that a change
+made in place through the view can be recorded on the base, and a view whose base got a new
+history in place can follow it (PyTorch regenerates a view's ``grad_fn`` the same way).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import autograd
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+__all__ = ["mark", "refresh", "replay"]
+
+
+def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
+    """Make ``out`` a view of ``inp``'s base when the op returned an array over its memory."""
+    if not np.may_share_memory(out._data, inp._data):
+        return  # a copy: a reshape that could not view, or advanced indexing
+    base = inp._base
+    if base is None:
+        base, chain = inp, ()
+    else:
+        chain = inp._view
+    out._base = base
+    out._view = chain + ((op, params),)
+    out._view_at = base._node
+    out._vc = inp._vc
+
+
+def replay(base: Tensor, chain: tuple) -> Tensor:
+    """Apply a view chain to ``base`` again (recording the graph if grad mode is on)."""
+    t = base
+    for op, params in chain:
+        t = autograd.apply(op, t, **params)
+    return t
+
+
+def refresh(t: Tensor) -> None:
+    """Give view ``t`` the history of its base's current value (after an in-place change)."""
+    base = t._base
+    if not autograd.is_grad_enabled():
+        return  # nothing to record now: refreshed when next used with grad mode on
+    r = replay(base, t._view)
+    t._node = r._node
+    t.requires_grad = r.requires_grad
+    t._view_at = base._node
