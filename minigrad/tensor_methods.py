@@ -73,6 +73,13 @@ def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
     return sh.permute(x, dims)
 
 
+def t(x: Tensor) -> Tensor:
+    """Transpose a 2-D tensor (0-D and 1-D come back as they are), as ``torch.t``."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     if len(sizes) == 1 and isinstance(sizes[0], Sequence):
         sizes = tuple(sizes[0])
@@ -115,7 +122,7 @@ _METHODS: dict[str, Any] = {
     "min": red.min, "var": red.var, "std": red.std, "logsumexp": red.logsumexp,
     "argmax": red.argmax, "argmin": red.argmin, "gather": red.gather,
     "reshape": sh.reshape, "view": sh.reshape, "permute": sh.permute, "flatten": flatten,
-    "transpose": transpose, "swapaxes": transpose, "squeeze": squeeze,
+    "transpose": transpose, "swapaxes": transpose, "t": t, "squeeze": squeeze,
     "unsqueeze": unsqueeze, "expand": expand, "broadcast_to": sh.broadcast_to,
     "expand_as": lambda x, other: sh.broadcast_to(x, other.shape),
     "view_as": lambda x, other: sh.reshape(x, other.shape),

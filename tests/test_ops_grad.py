@@ -56,3 +56,60 @@ def test_second_order(name, data, seed):
     fn, inputs, opts = data.draw(CASES[name])
     v = _upstream(fn, inputs, seed)
     gradgradcheck(fn, inputs, grad_outputs=[v], eps=opts.get("eps", 1e-6), atol=1e-4, rtol=1e-3)
+
+
+def _nodes(root):
+    seen, stack, out = set(), [root], []
+    while stack:
+        node = stack.pop()
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            out.append(node)
+            stack.extend(node.edges)
+    return out
+
+
+def _rule_grads(node, g, out, args, needs):
+    op, params = node.op, node.params
+    if op.rules:
+        return [op.rules[i](np, g.copy(), out, *args, **params) if need else None
+                for i, need in enumerate(needs)]
+    return list(op.vjp_fn(np, g.copy(), out, args, needs, **params))
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_rules_read_only_what_the_op_declares(name, data, seed):
+    """Backward checks only the tensors an op declares in ``saves`` for in-place changes, so a
+    rule must read nothing else: scrambling any other input (or the output) leaves every
+    gradient the same. (Declaring more is only stricter; declaring less is a silent bug.)"""
+    fn, inputs, _ = data.draw(CASES[name])
+    rng = np.random.default_rng(seed)
+    nodes = [n for n in _nodes(fn(*inputs).grad_fn) if n.op.name == name]
+    assert nodes
+    for node in nodes:
+        needs = [e is not None or (i.requires_grad and i._node is None)
+                 for i, e in zip(node.inputs, node.edges)]
+        idxs, reads_out = node.op.saved_for(needs, node.params)
+        args = [i._data for i in node.inputs]
+        g = rng.standard_normal(node.out.shape).astype(node.out.dtype)
+        expected = _rule_grads(node, g, node.out, args, needs)
+
+        def scramble(a):
+            return (rng.standard_normal(a.shape) * 7 + 3).astype(a.dtype)
+
+        for k in range(len(args)):
+            if k in idxs:
+                continue
+            changed = args[:k] + [scramble(args[k])] + args[k + 1:]
+            got = _rule_grads(node, g, node.out, changed, needs)
+            assert all(map(_same, got, expected)), f"{name}: a rule reads input {k} undeclared"
+        if not reads_out:
+            got = _rule_grads(node, g, scramble(node.out), args, needs)
+            assert all(map(_same, got, expected)), f"{name}: a rule reads the output undeclared"
