@@ -117,10 +117,11 @@ class Node:
         self.params = params
         self.site = site  # where user code created it (recorded in anomaly mode only)
         self.edges = [t._node for t in inputs]
-        self.versions = [t._vc.n for t in inputs]  # saved inputs are checked at backward
+        if op.saves_any:  # the versions of what the rules read are checked at backward
+            self.versions = [t._vc.n for t in inputs]
+            self.out_vc = out_vc
+            self.out_version = out_vc.n
         self.out = out
-        self.out_vc = out_vc
-        self.out_version = out_vc.n
         self.retained = None  # a weak reference to the output Tensor after retain_grad()
 
     def name(self) -> str:
@@ -129,9 +130,10 @@ class Node:
 
 def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op.forward`` on the inputs' arrays and, when a gradient is wanted, record a Node."""
-    for t in inputs:
-        if t._base is not None and t._view_at is not t._base._node:
-            _views.refresh(t)  # its base got a new history in place: follow it
+    if _views.rebased:  # some base got a new history in place: its views follow it
+        for t in inputs:
+            if t._base is not None and t._view_at is not t._base._node:
+                _views.refresh(t)
     try:
         data = op.forward(*[t._data for t in inputs], **params)
     except ValueError as e:

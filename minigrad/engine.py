@@ -119,7 +119,7 @@ def run_backward(
     found: dict[int, Any] = {}
     root_nodes = []
     for n, (r, g) in enumerate(zip(roots, grad_roots)):
-        if r._base is not None and r._view_at is not r._base._node:
+        if _views.rebased and r._base is not None and r._view_at is not r._base._node:
             _views.refresh(r)
         if not r.requires_grad:
             raise RuntimeError(
@@ -152,8 +152,9 @@ def run_backward(
                 if kept is not None:
                     accumulate(kept, g, create_graph, False)
             inputs, edges, params, op = node.inputs, node.edges, node.params, node.op
-            needs = [e is not None or (i.requires_grad and i._node is None)
-                     for i, e in zip(inputs, edges)]
+            # an input that was a leaf without grad then and got a node in place since still
+            # says requires_grad: its gradient is computed and then dropped below (rare)
+            needs = [i.requires_grad for i in inputs]
             if op.saves_any:
                 check_saved(node, needs)
             if create_graph:
@@ -168,7 +169,7 @@ def run_backward(
             else:  # one call for every input's gradient (fused ops share their work)
                 gis = op.vjp_fn(xp, g, out, args, needs, **params)
             for i, gi in enumerate(gis):
-                if gi is None or not needs[i]:
+                if gi is None:
                     continue
                 inp = inputs[i]
                 if check is not None:
@@ -188,6 +189,8 @@ def run_backward(
                             shared = True
                 e = edges[i]
                 if e is None:  # a leaf: hand its gradient over now
+                    if inp._node is not None:
+                        continue  # no leaf any more, and it was no input with grad then
                     k = id(inp)
                     if collect:
                         if k in wanted:

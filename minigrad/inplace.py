@@ -80,6 +80,7 @@ def _snapshot(t: Tensor, op: Any, others: tuple, params: dict) -> Tensor:
 
 
 def _rebase(t: Tensor, node: Node) -> None:
+    views.rebased = True
     prev = t._node
     t._node = node
     t.requires_grad = True

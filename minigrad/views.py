@@ -16,7 +16,10 @@ from . import autograd
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["mark", "refresh", "replay"]
+__all__ = ["mark", "refresh", "replay", "rebased"]
+
+rebased = False
+"""Set once any tensor with views got a new node in place; until then no view can be stale."""
 
 
 def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:

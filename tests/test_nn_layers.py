@@ -109,7 +109,7 @@ def test_batchnorm_train_updates_buffers_outside_the_graph():
     np.testing.assert_allclose(bn.running_var._data, 0.75 + 0.25 * var)
     assert int(bn.num_batches_tracked.item()) == 1
     assert not bn.running_mean.requires_grad and bn.running_mean.grad_fn is None
-    xd = x.numpy()
+    xd = x.detach().numpy()
     np.testing.assert_allclose(out._data, (xd - xd.mean(0)) / np.sqrt(xd.var(0) + 1e-5))
 
 
