@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,30 +32,35 @@ __all__ = [
     "is_grad_enabled",
 ]
 
-_grad_enabled = True
+class _GradState(threading.local):
+    """Grad mode, one per thread as in PyTorch; the class default makes a new thread start
+    enabled and keeps a read to one attribute lookup."""
+
+    enabled = True
+
+
+_grad = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record a graph now."""
-    return _grad_enabled
+    """Whether ops record a graph now (in this thread)."""
+    return _grad.enabled
 
 
 class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off: at once when called, restored when used as a context."""
+    """Turn graph recording on or off for this thread: at once when called, restored when used
+    as a context."""
 
     def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
+        self.prev = _grad.enabled
         self.mode = bool(mode)
-        _grad_enabled = self.mode
+        _grad.enabled = self.mode
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _grad.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -63,13 +69,11 @@ class _GradMode(contextlib.ContextDecorator):
     mode = True
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _grad.enabled
+        _grad.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -120,7 +124,7 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
         data = np.asarray(data)
     site = _anomaly.check_forward(op, inputs, data) if _anomaly.enabled else None
     out = _new_tensor(data)
-    if _grad_enabled:
+    if _grad.enabled:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True
@@ -219,7 +223,6 @@ def _run_backward(
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
             )
-    global _grad_enabled
     xp = _tensor_xp if create_graph else np
     collect = wanted is not None
     grads: dict[int, Any] = {}
@@ -235,7 +238,7 @@ def _run_backward(
     order = _toposort(roots)
     pop, get = grads.pop, grads.get
     check = _anomaly.check_backward if _anomaly.enabled else None
-    prev_mode, _grad_enabled = _grad_enabled, create_graph
+    prev_mode, _grad.enabled = _grad.enabled, create_graph
     try:
         for t in reversed(order):
             g = pop(id(t), None)
@@ -297,7 +300,7 @@ def _run_backward(
             if not retain_graph:
                 node.inputs = None
     finally:
-        _grad_enabled = prev_mode
+        _grad.enabled = prev_mode
     return found
 
 
