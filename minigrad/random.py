@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from .devices import CPU, check_cpu
+from .devices import device as _device
 
 __all__ = ["Generator", "manual_seed", "default_generator", "initial_seed", "get_rng"]
 
@@ -10,12 +15,23 @@ _DEFAULT_SEED = 67280421310721  # PyTorch's documented initial seed: runs are re
 
 
 class Generator:
-    """A seedable source of randomness like ``torch.Generator``; wraps a NumPy Generator."""
+    """A seedable source of randomness like ``torch.Generator``; wraps a NumPy Generator.
+
+    ``Generator(seed)`` seeds it at once; ``Generator(device="cpu")`` (or ``Generator("cpu")``)
+    reads like PyTorch and starts from the default seed.
+    """
 
     __slots__ = ("_seed", "rng")
 
-    def __init__(self, seed: int = _DEFAULT_SEED) -> None:
+    def __init__(self, seed: Any = _DEFAULT_SEED, *, device: Any = None) -> None:
+        if isinstance(seed, str | _device):  # PyTorch's first argument is the device
+            seed, device = _DEFAULT_SEED, seed
+        check_cpu(device)
         self.manual_seed(seed)
+
+    @property
+    def device(self) -> _device:
+        return CPU
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed in place and return self, so ``Generator().manual_seed(0)`` reads like PyTorch."""
