@@ -1,4 +1,5 @@
-"""Threads: grad mode is per thread (as PyTorch)."""
+"""Threads: grad mode is per thread (as PyTorch), and the default generator is process-global
+unless a thread binds its own with ``minigrad.random.use_generator`` (as minigrad.tune does)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 import minigrad as mg
+from minigrad import random as mg_random
 
 TIMEOUT = 30  # seconds: no wait in these tests is unbounded
 
@@ -115,3 +117,66 @@ def test_set_grad_enabled_called_in_a_thread_stays_in_that_thread():
 
     _run(switcher, other)
     assert seen == {"switcher": False, "other": True} and mg.is_grad_enabled()
+
+
+# -- the default generator ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lib", [mg, torch], ids=["minigrad", "torch"])
+def test_threads_share_the_process_default_generator_as_torch(lib):
+    lib.manual_seed(0)
+    first, second = lib.randn(4), lib.randn(4)
+    lib.manual_seed(0)
+    drawn = []
+    _run(lambda: drawn.append(lib.randn(4)))  # a thread advances the shared generator
+    assert np.array_equal(np.asarray(drawn[0]), np.asarray(first))
+    assert np.array_equal(np.asarray(lib.randn(4)), np.asarray(second))
+
+
+def test_use_generator_binds_a_generator_to_this_thread_only():
+    mg.manual_seed(1)
+    state = mg_random.default_generator.get_state()
+    expected = np.asarray(mg.randn(5, generator=mg.Generator(7)))
+    with mg_random.use_generator(mg.Generator(7)) as g:
+        assert mg_random.current_generator() is g and mg.initial_seed() == 7
+        others = []
+        _run(lambda: others.append(mg_random.current_generator()))
+        assert others == [mg_random.default_generator]  # another thread keeps the global one
+        assert np.array_equal(np.asarray(mg.randn(5)), expected)
+        mg.manual_seed(3)  # seeds the bound generator, not the global one
+        assert g.initial_seed() == 3
+        with mg_random.use_generator(mg.Generator(9)):
+            assert mg.initial_seed() == 9
+        assert mg_random.current_generator() is g
+    assert mg_random.current_generator() is mg_random.default_generator
+    assert mg_random.default_generator.get_state() == state and mg.initial_seed() == 1
+    with pytest.raises(TypeError, match="Generator"):
+        with mg_random.use_generator(np.random.default_rng(0)):
+            pass
+
+
+def _seeded_run(seed: int, barrier: threading.Barrier | None) -> list[float]:
+    """A small training run on the default randomness (init, dropout), step by step in lockstep
+    with another thread when given a barrier."""
+    with mg_random.use_generator(mg.Generator(seed)):
+        model = mg.nn.Sequential(mg.nn.Linear(4, 8), mg.nn.Dropout(0.5), mg.nn.Linear(8, 1))
+        opt = mg.optim.SGD(model.parameters(), lr=0.1)
+        x = mg.randn(16, 4)
+        losses = []
+        for _ in range(5):
+            if barrier is not None:
+                barrier.wait(TIMEOUT)
+            loss = (model(x) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return losses
+
+
+def test_one_seed_repeats_bit_for_bit_in_interleaved_threads():
+    expected = {s: _seeded_run(s, None) for s in (10, 11)}
+    barrier = threading.Barrier(2)
+    got: dict[int, list[float]] = {}
+    _run(*[lambda s=s: got.update({s: _seeded_run(s, barrier)}) for s in (10, 11)])
+    assert got == expected and expected[10] != expected[11]
