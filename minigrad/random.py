@@ -21,7 +21,9 @@ from .devices import device as _device
 __all__ = ["Generator", "manual_seed", "default_generator", "initial_seed", "get_rng",
            "use_generator", "current_generator"]  # fmt: skip
 
-_DEFAULT_SEED = 67280421310721  # PyTorch's documented initial seed: runs are repeatable by default
+# A fixed start, deliberately unlike PyTorch (which seeds each process differently; see the
+# README's "Deliberate differences"): a script that never seeds still repeats bit for bit.
+_DEFAULT_SEED = 67280421310721
 
 
 class Generator:
