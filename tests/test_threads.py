@@ -180,3 +180,14 @@ def test_one_seed_repeats_bit_for_bit_in_interleaved_threads():
     got: dict[int, list[float]] = {}
     _run(*[lambda s=s: got.update({s: _seeded_run(s, barrier)}) for s in (10, 11)])
     assert got == expected and expected[10] != expected[11]
+
+
+@pytest.mark.filterwarnings("ignore:Anomaly Detection has been enabled")
+@pytest.mark.parametrize("lib", [mg, torch], ids=["minigrad", "torch"])
+def test_anomaly_mode_is_process_wide_as_torch(lib):
+    enabled = lib.autograd.is_anomaly_enabled if lib is mg else torch.is_anomaly_enabled
+    seen = []
+    with lib.autograd.detect_anomaly():
+        _run(lambda: seen.append(enabled()))
+    _run(lambda: seen.append(enabled()))
+    assert seen == [True, False]
