@@ -111,7 +111,8 @@ def on_cpu(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, device: DeviceLike = None, **kwargs: Any) -> Any:
-        check_cpu(device)
+        if device is not None:
+            check_cpu(device)
         return fn(*args, **kwargs)
 
     sig = inspect.signature(fn)
@@ -137,48 +138,56 @@ def _is_dtype(a: Any) -> bool:
     return True
 
 
-_TO_KEYWORDS = {"device", "dtype", "non_blocking", "copy", "memory_format"}
+_TO_KEYWORDS = frozenset({"device", "dtype", "non_blocking", "copy", "memory_format"})
+
+
+@functools.cache
+def _tensor_type() -> type:
+    from .tensor import Tensor  # here: minigrad.tensor imports this module
+
+    return Tensor
+
+
+def _bad_to(args: tuple, kwargs: dict) -> TypeError:
+    got = [type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
+    return TypeError(f"to() received an invalid combination of arguments: ({', '.join(got)}); "
+                     "expected to(device=None, dtype=None, non_blocking=False, copy=False), "
+                     "to(dtype, non_blocking=False, copy=False) or to(tensor, ...)")
 
 
 def parse_to(args: tuple, kwargs: dict) -> tuple[Any, Any, bool, bool]:
     """``(device, dtype, non_blocking, copy)`` from the arguments of ``to``, as PyTorch reads
     them: ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype, ...)``
     or ``to(tensor, ...)`` (its dtype and device); other combinations raise TypeError."""
-    from .tensor import Tensor
-
-    def bad() -> TypeError:
-        got = [type(a).__name__ for a in args]
-        got += [f"{k}={type(v).__name__}" for k, v in kwargs.items()]
-        return TypeError(f"to() received an invalid combination of arguments: ({', '.join(got)}); "
-                         "expected to(device=None, dtype=None, non_blocking=False, copy=False), "
-                         "to(dtype, non_blocking=False, copy=False) or to(tensor, ...)")
-
-    if set(kwargs) - _TO_KEYWORDS:
-        raise bad()
-    rest = list(args)
-    named = dict(kwargs)
-    if rest and isinstance(rest[0], Tensor):
-        other = rest.pop(0)
-        taken = {"device": other.device, "dtype": other.dtype}
-    elif rest and _is_dtype(rest[0]):
-        taken = {"dtype": rest.pop(0)}
-        if "device" in named:
-            raise bad()
-    else:
-        taken = {}
-        if rest and (rest[0] is None or _is_device(rest[0])):
-            taken["device"] = rest.pop(0)
-            if rest and (rest[0] is None or _is_dtype(rest[0])):
-                taken["dtype"] = rest.pop(0)
-    for name in ("non_blocking", "copy"):
-        if rest:
-            if not isinstance(rest[0], bool | np.bool_):
-                raise bad()
-            taken[name] = bool(rest.pop(0))
-    if rest or set(taken) & set(named):
-        raise bad()
-    taken.update(named)
-    if taken.get("dtype") is not None and not _is_dtype(taken["dtype"]):
-        raise bad()
+    if kwargs and not _TO_KEYWORDS.issuperset(kwargs):
+        raise _bad_to(args, kwargs)
+    taken: dict[str, Any] = {}
+    n = 0
+    if args:
+        first = args[0]
+        if isinstance(first, _tensor_type()):
+            taken = {"device": first.device, "dtype": first.dtype}
+            n = 1
+        elif first is None or _is_device(first):
+            taken["device"] = first
+            n = 1
+            if len(args) > 1 and (args[1] is None or _is_dtype(args[1])):
+                taken["dtype"] = args[1]
+                n = 2
+        elif _is_dtype(first):
+            if "device" in kwargs:
+                raise _bad_to(args, kwargs)
+            taken["dtype"] = first
+            n = 1
+    flags = args[n:]
+    if len(flags) > 2 or not all(isinstance(f, bool | np.bool_) for f in flags):
+        raise _bad_to(args, kwargs)
+    taken.update(zip(("non_blocking", "copy"), flags))
+    if kwargs:
+        if not taken.keys().isdisjoint(kwargs):
+            raise _bad_to(args, kwargs)
+        taken.update(kwargs)
+        if taken.get("dtype") is not None and not _is_dtype(taken["dtype"]):
+            raise _bad_to(args, kwargs)
     return (taken.get("device"), taken.get("dtype"), bool(taken.get("non_blocking", False)),
             bool(taken.get("copy", False)))

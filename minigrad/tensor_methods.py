@@ -83,6 +83,12 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
 def _to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """``to(dtype)``, ``to(device, dtype)``, ``to(other)``, as PyTorch: self when nothing changes
     (unless ``copy=True``); any device but the CPU raises (minigrad runs on the CPU only)."""
+    if len(args) == 1 and not kwargs:  # the common calls, without parsing: to(dtype), to("cpu")
+        a = args[0]
+        if isinstance(a, np.dtype):
+            return ew.cast(x, a)
+        if a is _dev.CPU or (type(a) is str and a == "cpu"):
+            return x
     where, dtype, _, copy = _dev.parse_to(args, kwargs)
     _dev.check_cpu(where)
     if where is not None and _dev.device(where) != _dev.CPU:  # "cpu:0" is another device: copy
