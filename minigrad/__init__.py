@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from . import autograd, datasets, nn, optim, random, testing, utils
+from . import accelerator, autograd, backends, cuda, datasets, nn, optim, random, testing, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -25,6 +25,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .devices import device
 from .ops.elementwise import (
     abs,
     add,
@@ -65,6 +66,7 @@ __all__ = [
     "Tensor",
     "__version__",
     "abs",
+    "accelerator",
     "add",
     "amax",
     "amin",
@@ -73,16 +75,19 @@ __all__ = [
     "argmin",
     "as_tensor",
     "autograd",
+    "backends",
     "nn",
     "optim",
     "save",
     "CheckpointError",
     "load",
     "datasets",
+    "device",
     "utils",
     "bool",
     "broadcast_to",
     "cat",
+    "cuda",
     "clamp",
     "clip",
     "concat",

@@ -54,7 +54,10 @@ def creation_site() -> str:
 
 
 def _bad(a: Any) -> bool:
-    a = getattr(a, "_data", a) if not isinstance(a, np.ndarray) else a
+    """Whether an array, NumPy scalar, Python number or Tensor holds NaN/Inf (rules and full
+    reductions hand back NumPy scalars, whose ``.data`` is a memoryview, not the value)."""
+    if not isinstance(a, np.ndarray | np.generic):
+        a = np.asarray(getattr(a, "_data", a))
     return a.dtype.kind in "fc" and not np.isfinite(a).all()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,37 +32,42 @@ __all__ = [
     "is_grad_enabled",
 ]
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode, one per thread as in PyTorch; the class default makes a new thread start
+    enabled and keeps a read to one attribute lookup."""
+
+    enabled = True
+
+
+_grad = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record a graph now."""
-    return _grad_enabled
+    """Whether ops record a graph now (in this thread)."""
+    return _grad.enabled
 
 
 def _swap_grad_mode(mode: bool) -> bool:
     """Set grad mode; return the previous one (the backward pass records only for create_graph)."""
-    global _grad_enabled
-    prev, _grad_enabled = _grad_enabled, bool(mode)
+    prev, _grad.enabled = _grad.enabled, bool(mode)
     return prev
 
 
 class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off: at once when called, restored when used as a context."""
+    """Turn graph recording on or off for this thread: at once when called, restored when used
+    as a context."""
 
     def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
+        self.prev = _grad.enabled
         self.mode = bool(mode)
-        _grad_enabled = self.mode
+        _grad.enabled = self.mode
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        _grad_enabled = self.mode
+        _grad.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -70,13 +76,11 @@ class _GradMode(contextlib.ContextDecorator):
     mode = True
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _grad.enabled
+        _grad.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _grad.enabled = self.prev
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -145,7 +149,7 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     out = _new_tensor(data)
     if op.view:
         _views.mark(out, inputs[0], op, params)
-    if _grad_enabled:
+    if _grad.enabled:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True

@@ -1,4 +1,7 @@
-"""Functions that make Tensors: from data, filled, ranges, identity, and random draws."""
+"""Functions that make Tensors: from data, filled, ranges, identity, and random draws.
+
+Each takes PyTorch's keyword ``device=`` (None or the CPU; others raise), added by ``on_cpu``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .devices import on_cpu
 from .random import Generator, get_rng
 from .tensor import Tensor, default_dtype
 
@@ -33,6 +37,7 @@ def _float(dtype: Any) -> np.dtype:
     return default_dtype if dtype is None else np.dtype(dtype)
 
 
+@on_cpu
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new Tensor holding a copy of ``data``; Python floats become float32, ints int64."""
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
@@ -45,18 +50,22 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+@on_cpu
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
 
 
+@on_cpu
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
 
 
+@on_cpu
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.empty(_shape(size), _float(dtype)), requires_grad)
 
 
+@on_cpu
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     if dtype is None:
@@ -71,14 +80,16 @@ def _like(fill: Any):
     return fn
 
 
-zeros_like = _like(0)
-ones_like = _like(1)
+zeros_like = on_cpu(_like(0))
+ones_like = on_cpu(_like(1))
 
 
+@on_cpu
 def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.full(x.shape, fill_value, np.dtype(dtype or x.dtype)), requires_grad)
 
 
+@on_cpu
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive); int64 for integer arguments, else float32."""
@@ -90,15 +101,18 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 
+@on_cpu
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
 
 
+@on_cpu
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
+@on_cpu
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator."""
@@ -106,6 +120,7 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
     return _make(data.astype(_float(dtype), copy=False), requires_grad)
 
 
+@on_cpu
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator."""
@@ -113,12 +128,14 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     return _make(data.astype(_float(dtype), copy=False), requires_grad)
 
 
+@on_cpu
 def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
            generator: Generator | None = None) -> Tensor:
     data = get_rng(generator).normal(mean, std, _shape((size,)))
     return _make(data.astype(_float(dtype), copy=False), False)
 
 
+@on_cpu
 def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = np.int64,
             generator: Generator | None = None) -> Tensor:
     if high is None:
@@ -127,5 +144,6 @@ def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: 
                  False)
 
 
+@on_cpu
 def randperm(n: int, dtype: Any = np.int64, generator: Generator | None = None) -> Tensor:
     return _make(get_rng(generator).permutation(n).astype(dtype), False)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .devices import DeviceLike, check_cpu
 
 __all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64", "default_dtype"]
 
@@ -260,8 +261,9 @@ class Tensor:
         return getattr(ufunc, method)(*arrays, **kwargs)
 
 
-def as_tensor(x: Any, dtype: Any = None) -> Tensor:
-    """``x`` itself if it is a Tensor (of ``dtype``), else a new Tensor."""
+def as_tensor(x: Any, dtype: Any = None, *, device: DeviceLike = None) -> Tensor:
+    """``x`` itself if it is a Tensor (of ``dtype``), else a new Tensor; on the CPU only."""
+    check_cpu(device)
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == np.dtype(dtype) else x.to(dtype)
     return Tensor(x, dtype)

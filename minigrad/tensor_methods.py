@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import devices as _dev
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import reduce as red
@@ -86,14 +87,26 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return sh.broadcast_to(x, sizes)
 
 
-def _to(x: Tensor, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """``to(dtype)``; device arguments such as ``'cpu'`` are accepted and ignored."""
-    for a in args:
-        if isinstance(a, str) and a == "cpu":
-            continue
-        if dtype is None:
-            dtype = a
-    return x if dtype is None else ew.cast(x, dtype)
+def _to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``to(dtype)``, ``to(device, dtype)``, ``to(other)``, as PyTorch: self when nothing changes
+    (unless ``copy=True``); any device but the CPU raises (minigrad runs on the CPU only)."""
+    if len(args) == 1 and not kwargs:  # the common calls, without parsing: to(dtype), to("cpu")
+        a = args[0]
+        if isinstance(a, np.dtype):
+            return ew.cast(x, a)
+        if a is _dev.CPU or (type(a) is str and a == "cpu"):
+            return x
+    where, dtype, _, copy = _dev.parse_to(args, kwargs)
+    _dev.check_cpu(where)
+    if where is not None and _dev.device(where) != _dev.CPU:  # "cpu:0" is another device: copy
+        copy = True
+    out = x if dtype is None else ew.cast(x, dtype)
+    return x.clone() if copy and out is x else out
+
+
+def _cuda(x: Tensor, device: Any = None, non_blocking: bool = False, **_: Any) -> Tensor:
+    """Always raises: there is no CUDA device (``minigrad.cuda.is_available()`` is False)."""
+    raise _dev.unavailable("cuda")
 
 
 def _reflect(fn):
@@ -126,7 +139,8 @@ _METHODS: dict[str, Any] = {
     "unsqueeze": unsqueeze, "expand": expand, "broadcast_to": sh.broadcast_to,
     "expand_as": lambda x, other: sh.broadcast_to(x, other.shape),
     "view_as": lambda x, other: sh.reshape(x, other.shape),
-    "to": _to, "type": lambda x, dtype: ew.cast(x, dtype),
+    "to": _to, "cpu": lambda x, memory_format=None: x, "cuda": _cuda,
+    "get_device": lambda x: -1, "type": lambda x, dtype: ew.cast(x, dtype),
     "float": lambda x: ew.cast(x, np.float32), "double": lambda x: ew.cast(x, np.float64),
     "long": lambda x: ew.cast(x.detach(), np.int64), "int": lambda x: ew.cast(x.detach(), np.int32),
     "bool": lambda x: ew.cast(x.detach(), np.bool_),
@@ -139,6 +153,10 @@ _METHODS: dict[str, Any] = {
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
+
+Tensor.device = property(lambda x: _dev.CPU, doc="Where the data lives: always the CPU.")
+Tensor.is_cuda = property(lambda x: False, doc="False: minigrad runs on the CPU only.")
+Tensor.is_cpu = property(lambda x: True, doc="True: minigrad runs on the CPU only.")
 
 UFUNCS: dict[str, Any] = {
     "add": ew.add, "subtract": ew.sub, "multiply": ew.mul, "divide": ew.div,

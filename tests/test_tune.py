@@ -426,6 +426,21 @@ def test_any_executor_instance_works_and_is_left_open():
     assert got == serial(objectives.quadratic, n=8)
 
 
+@pytest.mark.timeout(120)
+def test_trials_as_threads_score_exactly_like_serial():
+    """Real training in two threads at once: grad mode is per thread and each trial draws from
+    its own generator, so interleaving changes nothing (a shared one failed or moved scores)."""
+    expected = serial(objectives.tiny_training, n=8)
+    state = mg_random.default_generator.get_state()
+    for _ in range(2):
+        with cf.ThreadPoolExecutor(2) as pool:
+            got = random_search(objectives.tiny_training, SPACE, 8, 0, executor=pool,
+                                progress=False)
+        assert got == expected and not got.errors and len(got) == 8
+    assert len({t.score for t in got}) == 8
+    assert mg_random.default_generator.get_state() == state
+
+
 def test_progress_bar_shows_done_and_best(capsys):
     res = random_search(objectives.quadratic, SPACE, 6, 0, executor="serial")
     err = capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import os
 import signal
 import sys
@@ -28,12 +29,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A two-process cluster whose workers (and the nanny's replacements) import the test code."""
+@contextlib.contextmanager
+def _test_code_importable():
+    """Workers (and the nanny's replacements) import the test code: PYTHONPATH while they start."""
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([ROOT, HERE, *([old] if old else [])])
     try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A two-process cluster whose workers (and the nanny's replacements) import the test code."""
+    with _test_code_importable():
         with (
             LocalCluster(
                 n_workers=2,
@@ -45,11 +58,24 @@ def client():
             Client(cluster) as c,
         ):
             yield c
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(scope="module")
+def threaded_client():
+    """One worker process running two trials at once in threads (``dask worker``'s default)."""
+    with _test_code_importable():
+        with (
+            LocalCluster(
+                n_workers=1,
+                threads_per_worker=2,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster, timeout=60) as c,
+        ):
+            c.wait_for_workers(1, timeout=60)
+            yield c
 
 
 def _worker_pids(client) -> set[int]:
@@ -109,6 +135,18 @@ def test_killed_dask_worker_mid_search_still_finishes_every_trial(client, tmp_pa
     assert killed and got == expected and len(got) == 16 and not got.errors
     client.wait_for_workers(2, timeout=60)  # the nanny replaced the dead worker
     assert killed[0] not in _worker_pids(client)
+
+
+@pytest.mark.timeout(180)
+def test_dask_worker_with_two_threads_scores_exactly_like_serial(threaded_client):
+    """Two trials train at once in one worker process; they used to share grad mode (5 of 8
+    failed with "does not require grad") and the default generator (the rest scored off)."""
+    assert list(threaded_client.nthreads().values()) == [2]
+    expected = serial(objectives.tiny_training, n=8)
+    got = random_search(objectives.tiny_training, SPACE, 8, 0, executor=threaded_client,
+                        progress=False)
+    assert got == expected and not got.errors and len(got) == 8
+    assert len(_pids(got)) == 1 and os.getpid() not in _pids(got)
 
 
 # -- choosing an executor ------------------------------------------------------------------

@@ -28,6 +28,7 @@ __all__ = [
     "sometimes_bad",
     "deadly",
     "default_rng_user",
+    "tiny_training",
     "SPACE",
     "CURVES_SPACE",
     "serial",
@@ -119,6 +120,31 @@ def default_rng_user(params: dict, seed: int) -> float:
     from minigrad.random import get_rng
 
     return float(get_rng().normal() + params["lr"])
+
+
+def tiny_training(params: dict, seed: int) -> dict:
+    """A real minigrad training run on the default generator (init, data, dropout masks), with an
+    evaluation under ``no_grad`` after every step: concurrent trials in threads would trip over a
+    shared grad mode or a shared generator."""
+    import minigrad as mg
+    from minigrad import nn, optim
+    from minigrad.nn import functional as F
+
+    x = mg.randn(64, 8)
+    y = (x.sum(1) > 0).long()
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 2))
+    opt = optim.SGD(model.parameters(), lr=params["lr"] * 100, weight_decay=params["wd"])
+    val_loss = []
+    for _ in range(params.get("steps", 40)):
+        model.train()
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        model.eval()
+        with mg.no_grad():
+            val_loss.append(F.cross_entropy(model(x), y).item())
+    return {"score": -val_loss[-1], "val_loss": val_loss}
 
 
 # -- helpers for the test files -------------------------------------------------------------

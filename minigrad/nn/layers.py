@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..devices import check_cpu
 from ..ops import nn_ops as _nn
 from ..random import Generator
 from ..tensor import Tensor, as_tensor, default_dtype
@@ -35,6 +36,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        check_cpu(device)
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         # stored transposed in memory (Fortran order): x @ weight.T is then a plain GEMM, the

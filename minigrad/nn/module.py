@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
+from ..devices import check_cpu, parse_to, unavailable
 from ..tensor import Tensor
 from .parameter import Parameter
 from .state_dict import StateDictMixin
@@ -317,22 +318,39 @@ class Module(StateDictMixin):
         fn(self)
         return self
 
-    def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Module:
-        """Convert floating parameters and buffers to ``dtype`` in place (devices are ignored)."""
-        for a in args:
-            if not (isinstance(a, str) and a == "cpu") and dtype is None:
-                dtype = a
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``, as PyTorch: cast
+        floating parameters and buffers in place; a device other than the CPU raises (when the
+        module holds tensors, as PyTorch)."""
+        if "copy" in kwargs or len(args) > 3:
+            raise RuntimeError(".to() does not accept copy argument")
+        where, dtype, _, _ = parse_to(args, kwargs)
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                                f"desired dtype={dtype}")
+        tensors = list(self.parameters()) + list(self.buffers())
+        if tensors:
+            check_cpu(where)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
         with no_grad():
-            for t in list(self.parameters()) + list(self.buffers()):
+            for t in tensors:
                 if t.dtype.kind == "f" and t.dtype != dtype:
                     t._data = t._data.astype(dtype)
                     if t.grad is not None:
                         t.grad._data = t.grad._data.astype(dtype)
+        return self
+
+    def cpu(self) -> Module:
+        """Self: parameters and buffers are on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises when the module holds tensors, as PyTorch without CUDA: minigrad has no GPU."""
+        if any(True for _ in self.parameters()) or any(True for _ in self.buffers()):
+            raise unavailable("cuda")
         return self
 
     def double(self) -> Module:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import check_cpu
 from ..tensor import Tensor, as_tensor, default_dtype
 from . import functional as F
 from . import init
@@ -22,6 +23,7 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
+        check_cpu(device)
         dt = default_dtype if dtype is None else np.dtype(dtype)
         self.num_features = int(num_features)
         self.eps = eps

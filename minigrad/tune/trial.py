@@ -103,15 +103,16 @@ def run_trial(
     """Run one trial where it lands (any worker) and return its record; never raises for the
     objective's errors, which are recorded so one bad trial does not stop the search.
 
-    minigrad's default generator is seeded with the trial's seed for the call (and restored
-    after), so objectives that use minigrad's default randomness are reproducible too.
+    The trial draws from its own ``Generator(seed)``, bound as this thread's default generator
+    for the call (``minigrad.random.use_generator``), so objectives that use minigrad's default
+    randomness are reproducible, also when trials run as threads of one process (a Dask worker
+    with several threads, a ThreadPoolExecutor); the process-global generator is not touched.
     """
-    saved = _random.default_generator.get_state()
-    _random.manual_seed(seed)
     start = time.perf_counter()
     fields: dict[str, Any]
     try:
-        score, extras = _score_and_extras(objective(dict(params), seed))
+        with _random.use_generator(_random.Generator(seed)):
+            score, extras = _score_and_extras(objective(dict(params), seed))
         fields = {"status": "ok", "score": score, "extras": extras}
     except Exception as exc:
         fields = {
@@ -119,8 +120,6 @@ def run_trial(
             "error": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(),
         }
-    finally:
-        _random.default_generator.set_state(saved)
     duration = time.perf_counter() - start
     worker = f"{socket.gethostname()}:{os.getpid()}"
     trial = Trial(index=index, params=params, seed=seed, duration=duration, worker=worker, **fields)
