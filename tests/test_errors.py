@@ -201,3 +201,20 @@ def test_early_stopping_monitor_names_are_checked():
     x, t = _data()
     with pytest.raises(ValueError, match="no validation data"):
         _fit(nn.Linear(6, 3), x, t, callbacks=[EarlyStopping("val_acc")])
+
+
+def test_mixing_numpy_and_tensors_gives_short_errors_or_works():
+    """A wrong mix of NumPy and minigrad says what is wrong in a line, never prints the array."""
+    big = mg.randn(100, 100, requires_grad=True)
+    wrong = [lambda: np.ones((50, 50)) + big, lambda: np.ones((50, 50)) @ big,
+             lambda: np.isfinite(big), lambda: np.dot(np.ones((100, 100)), big),
+             lambda: np.ones((5, 5)) < big, lambda: mg.tensor([big, big]),
+             lambda: np.concatenate([big, np.ones((2, 100))]), lambda: float(big)]
+    for f in wrong:
+        with pytest.raises((RuntimeError, ValueError, TypeError)) as e:
+            f()
+        assert len(str(e.value)) < 300, str(e.value)[:400]
+    free = big.detach()
+    assert np.isfinite(free).all()  # other ufuncs see the array, as with torch tensors
+    assert float(np.mean(free)) == pytest.approx(float(free.numpy().mean()), rel=1e-5)
+    assert np.sum(free, axis=0).shape == (100,)

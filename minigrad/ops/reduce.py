@@ -142,14 +142,29 @@ def _dims(dim: Any, axis: Any) -> Axis:
     return d
 
 
-def _reducer(op, doc: str):
-    def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
-           keepdims: bool | None = None):
+def _into(out: Any, r: Tensor) -> Any:
+    """``out=``: write the result into ``out`` (which NumPy's ``np.sum(t, out=...)`` also
+    passes), as PyTorch resizes and fills it."""
+    if isinstance(out, tuple):
+        out = out[0]
+    if isinstance(out, np.ndarray):
+        out[...] = r._data
+        return out
+    if out.shape != r.shape:
+        out.data = Tensor._wrap(np.empty(r.shape, out.dtype))
+    return out.copy_(r)
 
+
+def _reducer(op, doc: str):
+    def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
+           out: Tensor | None = None, axis: Axis = None, keepdims: bool | None = None):
         x = as_tensor(x)
+        if dtype is not None:  # the input is cast first, as PyTorch's sum(dtype=)
+            x = x.to(dtype)
         d = _dims(dim, axis)
         _axes(x.ndim, d)
-        return apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
+        r = apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
+        return r if out is None else _into(out, r)
 
     fn.__name__ = op.name
     fn.__doc__ = doc
