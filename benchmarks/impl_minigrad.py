@@ -2,7 +2,7 @@
 
 ``MLP`` is what a user writes (nn.Sequential, CrossEntropyLoss, optim.SGD); ``CoreMLP`` builds
 the same network from Tensor ops (``x @ W.T + b``, ``relu``, a cross-entropy from ``logsumexp``
-and ``gather``, SGD on ``p._data`` under ``no_grad``), which shows what the nn layer costs.
+and ``gather``, SGD as ``p -= lr * p.grad`` under ``no_grad``), which shows what the nn layer costs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class _Data:
         return xt, mg.from_numpy(np.asarray(t, dtype=np.int64))
 
     def take(self, X: Any, T: Any, idx: np.ndarray) -> tuple[Any, Any]:
-        return mg.from_numpy(X._data[idx]), mg.from_numpy(T._data[idx])
+        return X[idx], T[idx]
 
 
 class MLP(_Data):
@@ -82,7 +82,7 @@ class MLP(_Data):
 
 
 class CoreMLP(_Data):
-    """The same network from core Tensor ops, with a hand-written SGD on ``p._data``."""
+    """The same network from core Tensor ops, with a hand-written SGD (``p -= lr * p.grad``)."""
 
     name = "minigrad core ops"
 
@@ -109,14 +109,14 @@ class CoreMLP(_Data):
             w.grad = None
             b.grad = None
         logits = self.forward(x)
-        picked = logits.gather(1, t._data.reshape(-1, 1)).reshape(-1)
+        picked = logits.gather(1, t.reshape(-1, 1)).reshape(-1)
         loss = (logits.logsumexp(dim=1) - picked).mean()
         loss.backward()
         lr = self.lr
         with mg.no_grad():
             for w, b in self.params:
-                w._data -= lr * w.grad._data
-                b._data -= lr * b.grad._data
+                w -= lr * w.grad  # PyTorch's idiom: an in-place update under no_grad
+                b -= lr * b.grad
         return loss
 
 

@@ -95,9 +95,18 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     graph = autograd.is_grad_enabled() and (t.requires_grad or
                                             any(o.requires_grad for o in others))
     if not graph:
-        new = op.forward(t._data, *[o._data for o in others], **params)
-        check_cast(np.asarray(new).dtype, t.dtype)
-        _write(t, new)
+        arrays = [o._data for o in others]
+        fwd = op.forward
+        if type(fwd) is np.ufunc and not params and t._data.flags.writeable:
+            check_cast(np.result_type(t._data, *arrays), t.dtype)
+            try:  # one pass, into t's memory (an optimizer step's p -= lr * g)
+                fwd(t._data, *arrays, out=t._data, casting="unsafe")
+            except ValueError:
+                _write(t, fwd(t._data, *arrays))  # raises PyTorch's shape error
+        else:
+            new = fwd(t._data, *arrays, **params)
+            check_cast(np.asarray(new).dtype, t.dtype)
+            _write(t, new)
         t._vc.n += 1
         return t
     _leaf_check(t)
