@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..dtypes import torch_name
 from ..ops import elementwise as _ew
 from ..ops import nn_ops as _nn
 from ..random import Generator, get_rng
@@ -102,8 +103,9 @@ def _softmax_like(op: Any, input: Tensor, dim: int | None, dtype: Any, name: str
     x = as_tensor(input)
     if dtype is not None:
         x = _ew.cast(x, dtype)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point input, got {x.dtype}")
+    if x.dtype.kind != "f":  # PyTorch has no integer kernel (and says so this way)
+        raise NotImplementedError(f"\"{name}\" not implemented for '{torch_name(x.dtype)}': "
+                                  "pass dtype= or convert the input (x.float())")
     d = _softmax_dim(x, dim, name)
     if x.ndim == 0:
         return apply(op, x.reshape(1), axis=0).reshape(())

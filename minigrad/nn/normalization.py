@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, as_tensor, default_dtype
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -22,7 +23,7 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        dt = default_dtype if dtype is None else np.dtype(dtype)
+        dt = get_default_dtype() if dtype is None else np.dtype(dtype)
         self.num_features = int(num_features)
         self.eps = eps
         self.momentum = momentum

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
+from .. import promotion as _promotion
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import call, data_of, defop
@@ -140,11 +142,33 @@ def _dims(dim: Any, axis: Any) -> Axis:
     return d
 
 
+def _integral_sum(x: Tensor) -> Tensor:
+    """PyTorch sums bool and integer tensors in int64 (NumPy would give uint64 for uint8)."""
+    return x if x._data.dtype == np.int64 else Tensor._wrap(x._data.astype(np.int64))
+
+
+def _float_only(x: Tensor) -> Tensor:
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_dt.torch_name(x.dtype)}")
+    return x
+
+
+def _to_float(x: Tensor) -> Tensor:
+    return _promotion.to_float(x)
+
+
+_INPUT_RULE = {"sum": _integral_sum, "mean": _float_only, "logsumexp": _to_float}
+
+
 def _reducer(op, doc: str):
+    rule = _INPUT_RULE.get(op.name)
+
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
            keepdims: bool | None = None):
-
         x = as_tensor(x)
+        if rule is not None and x._data.dtype.kind != "f":
+            x = rule(x)
         d = _dims(dim, axis)
         _axes(x.ndim, d)
         return apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
@@ -164,8 +188,9 @@ logsumexp = _reducer(LOGSUMEXP, "``log(sum(exp(x)))`` over ``dim``, stable for l
 def _spread(op, name: str):
     def fn(x: Any, dim: Axis = None, *, correction: int | None = None, unbiased: bool | None = None,
            keepdim: bool = False, axis: Axis = None, keepdims: bool | None = None):
-
         x = as_tensor(x)
+        if x._data.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         d = _dims(dim, axis)
         _axes(x.ndim, d)
         c = 1 if correction is None else int(correction)
