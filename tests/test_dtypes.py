@@ -158,6 +158,8 @@ UNARY = {
     "clamp_half": lambda lib, x: lib.clamp(x, 0.5), "clamp_max": lambda lib, x: x.clamp(max=1.5),
     "softmax": lambda lib, x: _F(lib).softmax(x, 0),
     "log_softmax": lambda lib, x: _F(lib).log_softmax(x, 0),
+    "gelu": lambda lib, x: _F(lib).gelu(x), "leaky_relu": lambda lib, x: _F(lib).leaky_relu(x),
+    "F.sigmoid": lambda lib, x: _F(lib).sigmoid(x), "F.tanh": lambda lib, x: _F(lib).tanh(x),
 }  # fmt: skip
 
 
