@@ -14,7 +14,7 @@ from .dtypes import float32, float64
 
 __all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64"]
 
-_QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_QUIET_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))  # and the default float dtype
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -153,7 +153,7 @@ class Tensor:
             self._data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
         )
         extras = []
-        if self.dtype not in _QUIET_DTYPES:
+        if self.dtype not in _QUIET_DTYPES and self.dtype != _dt.get_default_dtype():
             extras.append(f"dtype=minigrad.{self.dtype.name}")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.name()}>")

@@ -452,6 +452,9 @@ def test_float64_default_reaches_creation_division_and_layers(float64_default):
     for what, make in made.items():
         assert _name(make(mg).dtype) == _name(make(torch).dtype), what
     assert mg.get_default_dtype() == mg.float64
+    for dt in ("float32", "float64", "int64"):  # the repr names the dtype unless it's a default
+        t, m = torch.tensor([1], dtype=getattr(torch, dt)), mg.tensor([1], dtype=getattr(mg, dt))
+        assert ("dtype=" in repr(m)) == ("dtype=" in repr(t)), dt
     assert sys.modules["minigrad.tensor"].default_dtype == mg.float64
     from minigrad.tensor import default_dtype
 
