@@ -52,12 +52,28 @@ def promote_all(*operands: Any) -> list[Tensor]:
 
 def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """``a`` and ``b`` as Tensors of ``torch.result_type(a, b)``."""
-    if isinstance(a, Tensor) and type(b) in _NUMBER and a._data.dtype.kind == "f":
-        return a, Tensor._wrap(np.asarray(b, a._data.dtype))  # a float tensor keeps its dtype
-    if isinstance(b, Tensor) and type(a) in _NUMBER and b._data.dtype.kind == "f":
-        return Tensor._wrap(np.asarray(a, b._data.dtype)), b
+    if isinstance(a, Tensor) and type(b) in _NUMBER:
+        return _with_number(a, b)
+    if isinstance(b, Tensor) and type(a) in _NUMBER:
+        b, a = _with_number(b, a)
+        return a, b
     a, b = promote_all(a, b)
     return a, b
+
+
+def _with_number(t: Tensor, v: int | float) -> tuple[Tensor, Tensor]:
+    """The common ``x * 2.0`` / ``i + 1`` without the general rule (the same answer, sooner)."""
+    dt = t._data.dtype
+    if dt.kind != "f":
+        if type(v) is float:  # an integer or bool tensor meets a float: the default dtype
+            t = to_float(t)
+            dt = t._data.dtype
+        elif dt.kind == "b":  # a bool tensor meets an int: int64
+            t = Tensor._wrap(t._data.astype(np.int64))
+            dt = t._data.dtype
+        else:
+            return t, Tensor._wrap(scalar_array(v, dt))
+    return t, Tensor._wrap(np.asarray(v, dt))
 
 
 def to_float(x: Tensor) -> Tensor:
