@@ -122,37 +122,26 @@ def scalar_dtype(v: Any) -> np.dtype | None:
     return None
 
 
-def slots_result(dim: np.dtype | None, zero: np.dtype | None,
-                 wrapped: np.dtype | None) -> np.dtype:
-    """The result dtype from the promoted dtypes of dimensioned, 0-d and scalar operands."""
-    return _combine(dim, _combine(zero, wrapped))
-
-
 def operands_result(*operands: Any) -> np.dtype:
     """``torch.result_type`` over any number of operands (Tensors, arrays, scalars, lists)."""
-    dim = zero = wrapped = None
+    dim = zero = wrapped = None  # the promoted dtypes of each priority
     for x in operands:
-        arr = getattr(x, "_data", x)  # a Tensor's array
-        if isinstance(arr, np.ndarray):
-            if arr.ndim:
-                dim = _promote(dim, arr.dtype)
-            else:
-                zero = _promote(zero, arr.dtype)
-            continue
         s = scalar_dtype(x)
         if s is not None:
             wrapped = _promote(wrapped, s)
             continue
-        from .tensor import Tensor
+        arr = getattr(x, "_data", x)  # a Tensor's array
+        if not isinstance(arr, np.ndarray):  # a list: as tensor() would make it
+            from .tensor import _to_array
 
-        arr = Tensor(x)._data
+            arr = _to_array(x)
         if arr.ndim:
             dim = _promote(dim, arr.dtype)
         else:
             zero = _promote(zero, arr.dtype)
     if dim is None and zero is None and wrapped is None:
         raise TypeError("result_type needs at least one operand")
-    return slots_result(dim, zero, wrapped)
+    return _combine(dim, _combine(zero, wrapped))
 
 
 def result_type(tensor1: Any, tensor2: Any) -> np.dtype:

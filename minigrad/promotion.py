@@ -22,18 +22,16 @@ _NUMBER = (int, float)  # exactly these types (not bool): the common ``x * 2.0``
 def scalar_array(v: Any, dtype: np.dtype) -> np.ndarray:
     """A Python or NumPy scalar as a 0-d array of ``dtype``; integers wrap, as PyTorch."""
     if dtype.kind in "iu" and not isinstance(v, bool):
-        return np.array(v).astype(dtype)  # 300 -> int8 wraps to 44; beyond int64: OverflowError
+        return np.array(v).astype(dtype)  # 300 -> int8 wraps to 44; past uint64: OverflowError
     return np.asarray(v, dtype)
 
 
 def _as(x: Any, dtype: np.dtype) -> Tensor:
     if isinstance(x, Tensor):
         return x if x._data.dtype == dtype else _ew.cast(x, dtype)
-    if isinstance(x, np.ndarray):
-        return Tensor(x, dtype)
     if _dt.scalar_dtype(x) is not None:
         return Tensor._wrap(scalar_array(x, dtype))
-    return Tensor(x, dtype)
+    return Tensor(x, dtype)  # an array: a copy in the result dtype
 
 
 def _tensor_or_scalar(x: Any) -> Any:
