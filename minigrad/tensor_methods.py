@@ -22,7 +22,9 @@ __all__ = ["UFUNCS", "eq", "ne", "lt", "le", "gt", "ge", "squeeze", "unsqueeze",
 
 def _compare(npfn):
     def fn(a: Any, b: Any) -> Tensor:
-        a, b = as_pair(a, b)
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)
+                and a._data.dtype is b._data.dtype):  # else promote first, as PyTorch
+            a, b = as_pair(a, b)
         return Tensor._wrap(npfn(a._data, b._data))
 
     return fn

@@ -132,6 +132,12 @@ CAST = defop("cast", lambda x, dtype: x.astype(dtype), _cast_rule)
 # ---- public functions (Tensor methods and minigrad.* call these) ----
 
 
+# The arithmetic below tests ``isinstance(a, Tensor) and isinstance(b, Tensor) and
+# a._data.dtype is b._data.dtype`` inline: two same-dtype tensors (a training step's hundreds of
+# ops) then skip as_pair's call; anything else is promoted by as_pair (minigrad.dtypes' rules).
+_BOOL, _F32 = np.dtype(bool), np.dtype(np.float32)
+
+
 def _binary(op, a: Any, b: Any):
     a, b = as_pair(a, b)
     return apply(op, a, b)
@@ -139,28 +145,33 @@ def _binary(op, a: Any, b: Any):
 
 def add(a: Any, b: Any):
     """Elementwise ``a + b`` with NumPy broadcasting."""
-    a, b = as_pair(a, b)  # inline, not _binary: the hottest path saves a call
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
     return apply(ADD, a, b)
 
 
 def sub(a: Any, b: Any):
     """Elementwise ``a - b``; bool operands are refused, as PyTorch."""
-    pa, pb = as_pair(a, b)
-    if pa is not a or pb is not b or pa._data.dtype.kind == "b":
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)
+            and a._data.dtype is b._data.dtype is not _BOOL):
         _dt.sub_check(a, b)
-    return apply(SUB, pa, pb)
+        a, b = as_pair(a, b)
+    return apply(SUB, a, b)
 
 
 def mul(a: Any, b: Any):
     """Elementwise ``a * b``."""
-    a, b = as_pair(a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
     return apply(MUL, a, b)
 
 
 def div(a: Any, b: Any):
     """Elementwise true division ``a / b``; integers divide in the default float dtype."""
-    a, b = as_pair(a, b)
-    if a._data.dtype.kind != "f":
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
+    dt = a._data.dtype
+    if dt is not _F32 and dt.kind != "f":
         a, b = _promotion.to_float(a), _promotion.to_float(b)
     return apply(DIV, a, b)
 
