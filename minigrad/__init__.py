@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as _np
-
 from . import accelerator, autograd, backends, cuda, datasets, nn, optim, random, testing, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
@@ -26,6 +24,39 @@ from .creation import (
     zeros_like,
 )
 from .devices import device
+from .dtypes import bool_ as bool  # noqa: A004  (PyTorch's names: minigrad.bool, .float...)
+from .dtypes import (
+    can_cast,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_floating_point,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    uint8,
+)
+from .dtypes import float16 as half
+from .dtypes import float32 as float  # noqa: A004
+from .dtypes import float64 as double
+from .dtypes import int16 as short
+from .dtypes import int32 as int  # noqa: A004
+from .dtypes import int64 as long
+from .ops.bitwise import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .ops.elementwise import (
     abs,
     add,
@@ -50,18 +81,59 @@ from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
 from .serialization import CheckpointError, load, save
-from .tensor import Tensor, as_tensor, float32, float64
+from .tensor import Tensor, as_tensor
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
-int64 = _np.dtype("int64")
-int32 = _np.dtype("int32")
-bool = _np.dtype("bool")  # noqa: A001  (PyTorch's name: minigrad.bool)
 clip = clamp
 concat = concatenate = cat
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "can_cast",
+    "double",
+    "float",
+    "float16",
+    "get_default_dtype",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "is_floating_point",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "long",
+    "promote_types",
+    "result_type",
+    "set_default_dtype",
+    "short",
+    "uint8",
     "Generator",
     "Tensor",
     "__version__",

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from .devices import on_cpu
+from .dtypes import get_default_dtype
 from .random import Generator, get_rng
-from .tensor import Tensor, default_dtype
+from .tensor import Tensor
 
 __all__ = ["tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "arange", "linspace", "eye", "randn", "rand", "randint", "randperm",
@@ -34,12 +35,12 @@ def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _float(dtype: Any) -> np.dtype:
-    return default_dtype if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
 @on_cpu
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new Tensor holding a copy of ``data``; Python floats become float32, ints int64."""
+    """A new Tensor holding a copy of ``data``; Python floats get the default dtype, ints int64."""
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -69,7 +70,8 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     if dtype is None:
-        dtype = default_dtype if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+        dtype = (get_default_dtype() if isinstance(fill_value, float)
+                 else np.asarray(fill_value).dtype)
     return _make(np.full(_shape((size,)), fill_value, np.dtype(dtype)), requires_grad)
 
 
@@ -92,12 +94,13 @@ def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
 @on_cpu
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive); int64 for integer arguments, else float32."""
+    """Values from ``start`` to ``end`` (exclusive); int64 for integer arguments, else the
+    default float dtype."""
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
-        dtype = np.int64 if ints else default_dtype
+        dtype = np.int64 if ints else get_default_dtype()
     return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 

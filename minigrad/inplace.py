@@ -183,8 +183,9 @@ def _unary_(op: Any):
     return method
 
 
-def _binary_(op: Any):
+def _binary_(op: Any, kind: str | None = None):
     def method(self: Tensor, other: Any) -> Tensor:
+        check_inplace_result(self.dtype, other, op=kind)
         return inplace(op, self, _operand(self, other))
 
     method.__name__ = op.name + "_"
@@ -203,11 +204,13 @@ def _scaled(self: Tensor, other: Any, alpha: Any) -> Tensor:
 
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self += alpha * other`` in place."""
+    check_inplace_result(self.dtype, other, alpha=None if alpha == 1 else alpha)
     return inplace(ew.ADD, self, _scaled(self, other, alpha))
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self -= alpha * other`` in place."""
+    check_inplace_result(self.dtype, other, op="sub", alpha=None if alpha == 1 else alpha)
     return inplace(ew.SUB, self, _scaled(self, other, alpha))
 
 
@@ -261,10 +264,11 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     assign_region(self, normalize_index(index), value)
 
 
+from .dtypes import check_inplace_result  # noqa: E402
 from .ops import elementwise as ew  # noqa: E402
 
 _METHODS = {
-    "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV),
+    "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV, "div"),
     "pow_": pow_, "clamp_": clamp_, "clip_": clamp_, "fill_": fill_, "zero_": zero_,
     "copy_": copy_, "normal_": normal_, "uniform_": uniform_,
     "neg_": _unary_(ew.NEG), "exp_": _unary_(ew.EXP), "log_": _unary_(ew.LOG),
@@ -272,8 +276,7 @@ _METHODS = {
     "sigmoid_": _unary_(ew.SIGMOID), "relu_": _unary_(ew.RELU),
     "__iadd__": lambda self, other: add_(self, other),
     "__isub__": lambda self, other: sub_(self, other),
-    "__imul__": lambda self, other: inplace(ew.MUL, self, _operand(self, other)),
-    "__itruediv__": lambda self, other: inplace(ew.DIV, self, _operand(self, other)),
+    "__imul__": _binary_(ew.MUL), "__itruediv__": _binary_(ew.DIV, "div"),
     "__ipow__": pow_, "__setitem__": setitem,
 }  # fmt: skip
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -10,18 +9,17 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from . import dtypes as _dt
 from .devices import DeviceLike, check_cpu
+from .dtypes import float32, float64
 
-__all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64", "default_dtype"]
+__all__ = ["Tensor", "as_tensor", "as_pair", "float32", "float64"]
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-default_dtype = float32
-_QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_QUIET_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))  # and the default float dtype
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """Python data -> ndarray with PyTorch's dtype rules (floats default to float32)."""
+    """Python data -> ndarray with PyTorch's dtype rules (floats get the default dtype)."""
     if isinstance(data, Tensor):
         data = data._data
     if dtype is not None:
@@ -30,7 +28,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         return np.array(data)
     arr = np.array(data)
     if arr.dtype == np.float64:
-        arr = arr.astype(default_dtype)
+        arr = arr.astype(_dt.get_default_dtype())
     elif arr.dtype.kind == "c":
         raise TypeError("complex tensors are not supported")
     elif arr.dtype == object or arr.dtype.kind in "USV":
@@ -181,7 +179,7 @@ class Tensor:
             self._data, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3
         )
         extras = []
-        if self.dtype not in _QUIET_DTYPES:
+        if self.dtype not in _QUIET_DTYPES and self.dtype != _dt.get_default_dtype():
             extras.append(f"dtype=minigrad.{self.dtype.name}")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.name()}>")
@@ -269,38 +267,23 @@ def as_tensor(x: Any, dtype: Any = None, *, device: DeviceLike = None) -> Tensor
     return Tensor(x, dtype)
 
 
-def _scalar_like(v: Any, ref: Tensor) -> Tensor:
-    """A Python or NumPy scalar takes the dtype of the Tensor it meets (float32 stays float32)."""
-    if isinstance(v, Tensor):
-        return v
-    if isinstance(v, numbers.Number) or isinstance(v, np.generic):
-        kind = ref.dtype.kind
-        if kind == "f":
-            return Tensor._wrap(np.asarray(v, dtype=ref.dtype))
-        if isinstance(v, bool | np.bool_):
-            return Tensor._wrap(np.asarray(v, dtype=ref.dtype if kind != "b" else bool))
-        if isinstance(v, numbers.Integral) or isinstance(v, np.integer):
-            return Tensor._wrap(np.asarray(v, dtype=ref.dtype if kind in "iu" else np.int64))
-        return Tensor._wrap(np.asarray(v, dtype=default_dtype))
-    return Tensor(v)
-
-
 def as_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors; scalars follow the other operand's dtype."""
-    if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            return a, b
-        if a.dtype.kind != "f" and isinstance(b, float | np.floating):
-            a = a.to(default_dtype)  # int tensor with a float scalar: float32, as PyTorch
-        return a, _scalar_like(b, a)
-    if isinstance(b, Tensor):
-        if b.dtype.kind != "f" and isinstance(a, float | np.floating):
-            b = b.to(default_dtype)
-        return _scalar_like(a, b), b
-    return Tensor(a), Tensor(b)
+    """Both operands of a binary op as Tensors of their common dtype (PyTorch's promotion)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        if da is db or da == db:
+            return a, b  # the hot path: one dtype, no promotion to work out
+    return _promotion.pair(a, b)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "default_dtype":  # read at use, so set_default_dtype reaches old readers
+        return _dt.get_default_dtype()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 from . import inplace as _inplace  # noqa: E402,F401  (attach the in-place methods)
+from . import promotion as _promotion  # noqa: E402
 from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
 from . import views as _views  # noqa: E402
 from .ops import shape as _sh  # noqa: E402

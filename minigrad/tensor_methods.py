@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 
 from . import devices as _dev
+from . import dtypes as dt
+from . import tensor_types as tt
+from .ops import bitwise as bw
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import reduce as red
@@ -20,7 +23,9 @@ __all__ = ["UFUNCS", "eq", "ne", "lt", "le", "gt", "ge", "squeeze", "unsqueeze",
 
 def _compare(npfn):
     def fn(a: Any, b: Any) -> Tensor:
-        a, b = as_pair(a, b)
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)
+                and a._data.dtype is b._data.dtype):  # else promote first, as PyTorch
+            a, b = as_pair(a, b)
         return Tensor._wrap(npfn(a._data, b._data))
 
     return fn
@@ -29,17 +34,6 @@ def _compare(npfn):
 eq, ne = _compare(np.equal), _compare(np.not_equal)
 lt, le = _compare(np.less), _compare(np.less_equal)
 gt, ge = _compare(np.greater), _compare(np.greater_equal)
-
-
-def _logical(npfn):
-    def fn(a: Any, b: Any) -> Tensor:
-        a, b = as_pair(a, b)
-        if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
-            raise TypeError(f"{npfn.__name__} needs bool or integer tensors, got {a.dtype}, "
-                            f"{b.dtype}")
-        return Tensor._wrap(npfn(a._data, b._data))
-
-    return fn
 
 
 def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
@@ -122,10 +116,12 @@ _METHODS: dict[str, Any] = {
     "__matmul__": la.matmul, "__rmatmul__": _reflect(la.matmul),
     "__neg__": ew.neg, "__pos__": lambda x: x, "__abs__": ew.abs,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
-    "__and__": _logical(np.logical_and), "__or__": _logical(np.logical_or),
-    "__xor__": _logical(np.logical_xor),
-    "__invert__": lambda x: Tensor._wrap(np.logical_not(x._data) if x.dtype == bool
-                                         else np.invert(x._data)),
+    "__and__": bw.bitwise_and, "__rand__": _reflect(bw.bitwise_and),
+    "__or__": bw.bitwise_or, "__ror__": _reflect(bw.bitwise_or),
+    "__xor__": bw.bitwise_xor, "__rxor__": _reflect(bw.bitwise_xor), "__invert__": bw.invert,
+    "bitwise_and": bw.bitwise_and, "bitwise_or": bw.bitwise_or, "bitwise_xor": bw.bitwise_xor,
+    "bitwise_not": bw.bitwise_not, "logical_and": bw.logical_and, "logical_or": bw.logical_or,
+    "logical_xor": bw.logical_xor, "logical_not": bw.logical_not,
     "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "pow": ew.pow,
     "matmul": la.matmul, "neg": ew.neg, "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt,
     "abs": ew.abs, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
@@ -140,14 +136,12 @@ _METHODS: dict[str, Any] = {
     "expand_as": lambda x, other: sh.broadcast_to(x, other.shape),
     "view_as": lambda x, other: sh.reshape(x, other.shape),
     "to": _to, "cpu": lambda x, memory_format=None: x, "cuda": _cuda,
-    "get_device": lambda x: -1, "type": lambda x, dtype: ew.cast(x, dtype),
-    "float": lambda x: ew.cast(x, np.float32), "double": lambda x: ew.cast(x, np.float64),
-    "long": lambda x: ew.cast(x.detach(), np.int64), "int": lambda x: ew.cast(x.detach(), np.int32),
-    "bool": lambda x: ew.cast(x.detach(), np.bool_),
+    "get_device": lambda x: -1, "type": tt.type_, "is_floating_point": dt.is_floating_point,
+    **{tt.caster(d).__name__: tt.caster(d) for d in dt.DTYPES},  # float(), long(), byte()...
     "isnan": lambda x: Tensor._wrap(np.isnan(x._data)),
     "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
     "any": lambda x: Tensor._wrap(np.any(x._data)), "all": lambda x: Tensor._wrap(np.all(x._data)),
-    "sign": lambda x: Tensor._wrap(np.sign(x._data)),
+    "sign": lambda x: Tensor._wrap(np.sign(x._data) if x.dtype.kind != "b" else x._data.copy()),
     "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),
 }  # fmt: skip
 
@@ -164,4 +158,7 @@ UFUNCS: dict[str, Any] = {
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "absolute": ew.abs, "tanh": ew.tanh,
     "maximum": ew.maximum, "minimum": ew.minimum, "equal": eq, "not_equal": ne,
     "less": lt, "less_equal": le, "greater": gt, "greater_equal": ge,
+    "bitwise_and": bw.bitwise_and, "bitwise_or": bw.bitwise_or, "bitwise_xor": bw.bitwise_xor,
+    "invert": bw.bitwise_not, "logical_and": bw.logical_and, "logical_or": bw.logical_or,
+    "logical_xor": bw.logical_xor, "logical_not": bw.logical_not,
 }  # fmt: skip

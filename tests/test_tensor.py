@@ -35,7 +35,7 @@ def test_scalars_take_the_tensor_dtype():
 def test_ndarray_op_tensor_reaches_the_tensor():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     for y in (np.ones(2) + x, np.ones(2) * x, np.ones(2) - x, np.ones(2) / x,
-              np.ones((2, 2)) @ x, np.exp(x), np.float64(3.0) * x):
+              np.ones((2, 2), np.float32) @ x, np.exp(x), np.float64(3.0) * x):
         assert isinstance(y, mg.Tensor) and y.requires_grad
     (np.ones(2) * x).sum().backward()
     np.testing.assert_array_equal(x.grad._data, [1.0, 1.0])

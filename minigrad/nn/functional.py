@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..dtypes import torch_name
 from ..ops import elementwise as _ew
 from ..ops import nn_ops as _nn
 from ..random import Generator, get_rng
@@ -72,12 +73,13 @@ def tanh(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere (gradient slope at 0, as PyTorch)."""
-    return apply(_nn.LEAKY_RELU, as_tensor(input), negative_slope=float(negative_slope))
+    x = _float_only(as_tensor(input), "leaky_relu")
+    return apply(_nn.LEAKY_RELU, x, negative_slope=float(negative_slope))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)`` (exact, with erf), or PyTorch's tanh approximation."""
-    x = as_tensor(input)
+    x = _float_only(as_tensor(input), "gelu")
     if approximate == "none":
         return apply(_nn.GELU, x)
     if approximate == "tanh":
@@ -98,12 +100,19 @@ def _softmax_dim(x: Tensor, dim: int | None, name: str) -> int:
     return dim % n
 
 
+def _float_only(x: Tensor, name: str) -> Tensor:
+    """PyTorch has no integer kernel for these activations, and says so this way."""
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{torch_name(x.dtype)}': "
+                                  "convert the input (x.float())")
+    return x
+
+
 def _softmax_like(op: Any, input: Tensor, dim: int | None, dtype: Any, name: str) -> Tensor:
     x = as_tensor(input)
     if dtype is not None:
         x = _ew.cast(x, dtype)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point input, got {x.dtype}")
+    _float_only(x, name)
     d = _softmax_dim(x, dim, name)
     if x.ndim == 0:
         return apply(op, x.reshape(1), axis=0).reshape(())

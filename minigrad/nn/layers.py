@@ -9,9 +9,10 @@ import numpy as np
 
 from ..autograd import apply
 from ..devices import check_cpu
+from ..dtypes import get_default_dtype
 from ..ops import nn_ops as _nn
 from ..random import Generator
-from ..tensor import Tensor, as_tensor, default_dtype
+from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -23,7 +24,8 @@ __all__ = ["Linear", "Dropout", "Identity", "Flatten"]
 def _empty_param(shape: tuple[int, ...], dtype: Any) -> Parameter:
     if any(int(s) < 0 for s in shape):
         raise ValueError(f"sizes must be non-negative, got {shape}")
-    return Parameter(np.empty(shape, dtype=default_dtype if dtype is None else np.dtype(dtype)))
+    dt = get_default_dtype() if dtype is None else np.dtype(dtype)
+    return Parameter(np.empty(shape, dtype=dt))
 
 
 class Linear(Module):

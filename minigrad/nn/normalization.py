@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..devices import check_cpu
-from ..tensor import Tensor, as_tensor, default_dtype
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor, as_tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -24,7 +25,7 @@ class _BatchNorm(Module):
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         check_cpu(device)
-        dt = default_dtype if dtype is None else np.dtype(dtype)
+        dt = get_default_dtype() if dtype is None else np.dtype(dtype)
         self.num_features = int(num_features)
         self.eps = eps
         self.momentum = momentum

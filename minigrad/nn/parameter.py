@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor, _Version
 
 __all__ = ["Parameter"]
@@ -21,7 +22,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            arr = np.empty(0, dtype=np.float32)
+            arr = np.empty(0, dtype=get_default_dtype())
         elif isinstance(data, Tensor):
             arr = data._data
         elif isinstance(data, np.ndarray):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from .. import dtypes as _dt
 from ..autograd import apply
 from ..tensor import Tensor, as_pair, as_tensor
 from . import OUT, call, data_of, defop
@@ -18,7 +19,17 @@ __all__ = [
 
 
 def _pow_fwd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if b.dtype.kind == "i" and (b < 0).any():
+        return _powi(a, b)
     return np.power(a, b)
+
+
+def _powi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer power with negative exponents as PyTorch: 1 for 1, +-1 for -1, else 0."""
+    out = np.power(a, np.maximum(b, 0))
+    odd = (b % 2) != 0
+    inv = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(b < 0, inv, out).astype(out.dtype)
 
 
 def _clamp_fwd(x: np.ndarray, min: float | None = None, max: float | None = None) -> np.ndarray:
@@ -86,7 +97,15 @@ LOG = defop("log", np.log, lambda xp, g, out, x: g / x, saves=((0,),))
 SQRT = defop("sqrt", np.sqrt, lambda xp, g, out, x: g / (2 * out), saves=((OUT,),))
 ABS = defop("abs", np.abs, lambda xp, g, out, x: g * np.sign(data_of(x)), saves=((0,),))
 TANH = defop("tanh", np.tanh, lambda xp, g, out, x: g * (1 - out * out), saves=((OUT,),))
-SIGMOID = defop("sigmoid", special.expit, lambda xp, g, out, x: g * (out * (1 - out)),
+
+
+def _sigmoid_fwd(x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.float16:  # SciPy has no half loop (it would return float64)
+        return special.expit(x.astype(np.float32)).astype(np.float16)
+    return special.expit(x)
+
+
+SIGMOID = defop("sigmoid", _sigmoid_fwd, lambda xp, g, out, x: g * (out * (1 - out)),
                 saves=((OUT,),))
 RELU = defop("relu", _relu_fwd, lambda xp, g, out, x: g * (data_of(out) > 0), saves=((OUT,),))
 CLAMP = defop(
@@ -122,57 +141,105 @@ CAST = defop("cast", lambda x, dtype: x.astype(dtype), _cast_rule, saves=())
 # ---- public functions (Tensor methods and minigrad.* call these) ----
 
 
-def _binary(op, a: Any, b: Any):
+# The arithmetic below tests ``isinstance(a, Tensor) and isinstance(b, Tensor) and
+# a._data.dtype is b._data.dtype`` inline: two same-dtype tensors (a training step's hundreds of
+# ops) then skip as_pair's call; anything else is promoted by as_pair (minigrad.dtypes' rules).
+_BOOL, _F32 = np.dtype(bool), np.dtype(np.float32)
 
+
+def _binary(op, a: Any, b: Any):
     a, b = as_pair(a, b)
     return apply(op, a, b)
 
 
 def add(a: Any, b: Any):
     """Elementwise ``a + b`` with NumPy broadcasting."""
-    return _binary(ADD, a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
+    return apply(ADD, a, b)
 
 
 def sub(a: Any, b: Any):
-    """Elementwise ``a - b``."""
-    return _binary(SUB, a, b)
+    """Elementwise ``a - b``; bool operands are refused, as PyTorch."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)
+            and a._data.dtype is b._data.dtype is not _BOOL):
+        _dt.sub_check(a, b)
+        a, b = as_pair(a, b)
+    return apply(SUB, a, b)
 
 
 def mul(a: Any, b: Any):
     """Elementwise ``a * b``."""
-    return _binary(MUL, a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
+    return apply(MUL, a, b)
 
 
 def div(a: Any, b: Any):
-    """Elementwise true division ``a / b``."""
-    return _binary(DIV, a, b)
+    """Elementwise true division ``a / b``; integers divide in the default float dtype."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype):
+        a, b = as_pair(a, b)
+    dt = a._data.dtype
+    if dt is not _F32 and dt.kind != "f":
+        a, b = _promotion.to_float(a), _promotion.to_float(b)
+    return apply(DIV, a, b)
+
+
+_NEG_POWER = "Integers to negative integer powers are not allowed."
 
 
 def pow(a: Any, b: Any):  # noqa: A001  (PyTorch's name)
-    """``a ** b``; a Python-number exponent uses the cheaper scalar rule."""
-
-    if isinstance(b, int | float) and not isinstance(b, bool) and isinstance(a, Tensor):
+    """``a ** b`` with PyTorch's dtypes; a Python-number exponent uses the cheaper scalar rule."""
+    if isinstance(a, Tensor) and type(b) in (int, float):
+        kind = a._data.dtype.kind
+        if kind != "f":
+            if type(b) is float:
+                a = _promotion.to_float(a)
+            elif b < 0:
+                raise RuntimeError(_NEG_POWER)
+            elif kind == "b":
+                a = cast(a, np.int64)
         return apply(POW_SCALAR, a, p=b)
-    return _binary(POW, a, b)
+    pa, pb = as_pair(a, b)
+    kind = pa._data.dtype.kind
+    if kind in "biu" and _dt.scalar_dtype(b) is not None and b < 0:
+        raise RuntimeError(_NEG_POWER)
+    if kind == "b":
+        if isinstance(a, Tensor) and isinstance(b, bool):  # x ** True, x ** False
+            return Tensor._wrap(a._data.copy() if b else np.ones(a.shape, bool))
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    return apply(POW, pa, pb)
 
 
-def _unary(op):
+def _unary(op, to_float: bool = False, no_bool: type[Exception] | None = None, msg: str = ""):
+    """A unary op; ``to_float``: integers compute in the default float dtype (as PyTorch);
+    ``no_bool``: the error PyTorch raises for a bool input."""
 
     def fn(x: Any):
-        return apply(op, as_tensor(x))
+        x = as_tensor(x)
+        kind = x._data.dtype.kind
+        if kind != "f":
+            if to_float:
+                x = _promotion.to_float(x)
+            elif no_bool is not None and kind == "b":
+                raise no_bool(msg)
+        return apply(op, x)
 
     fn.__name__ = op.name
     return fn
 
 
-neg = _unary(NEG)
-exp = _unary(EXP)
-log = _unary(LOG)
-sqrt = _unary(SQRT)
-abs = _unary(ABS)  # noqa: A001
-tanh = _unary(TANH)
-sigmoid = _unary(SIGMOID)
-relu = _unary(RELU)
+neg = _unary(NEG, no_bool=RuntimeError,
+             msg="Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                 "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+exp = _unary(EXP, to_float=True)
+log = _unary(LOG, to_float=True)
+sqrt = _unary(SQRT, to_float=True)
+abs = _unary(ABS, no_bool=NotImplementedError,  # noqa: A001
+             msg="\"abs_cpu\" not implemented for 'Bool'")
+tanh = _unary(TANH, to_float=True)
+sigmoid = _unary(SIGMOID, to_float=True)
+relu = _unary(RELU, no_bool=RuntimeError, msg="Boolean inputs not supported for relu")
 neg.__doc__ = "Elementwise ``-x``."
 exp.__doc__ = "Elementwise ``e**x``."
 log.__doc__ = "Elementwise natural logarithm."
@@ -184,11 +251,18 @@ relu.__doc__ = "``max(x, 0)``; gradient 0 at 0, as PyTorch."
 
 
 def clamp(x: Any, min: float | None = None, max: float | None = None):  # noqa: A002
-    """Clip to ``[min, max]``; the gradient passes where ``min <= x <= max``."""
-
+    """Clip to ``[min, max]``; the gradient passes where ``min <= x <= max``. The result dtype
+    counts the bounds too (an integer tensor clamped to 0.5 is float), as PyTorch."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return apply(CLAMP, as_tensor(x), min=min, max=max)
+    x = as_tensor(x)
+    if x._data.dtype.kind != "f" or type(min) not in _PLAIN or type(max) not in _PLAIN:
+        bounds = [v for v in (min, max) if v is not None]
+        x = _promotion.promote_all(x, *bounds)[0]
+    return apply(CLAMP, x, min=min, max=max)
+
+
+_PLAIN = (int, float, type(None))
 
 
 def maximum(a: Any, b: Any):
@@ -203,7 +277,6 @@ def minimum(a: Any, b: Any):
 
 def where(condition: Any, a: Any, b: Any):
     """Choose ``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
-
     a, b = as_pair(a, b)
     cond = np.asarray(data_of(condition), dtype=bool)
     return apply(WHERE, a, b, cond=cond)
@@ -211,7 +284,6 @@ def where(condition: Any, a: Any, b: Any):
 
 def cast(x: Any, dtype: Any):
     """Convert to ``dtype``; differentiable between floating dtypes."""
-
     x = as_tensor(x)
     dtype = np.dtype(dtype)
     if x.dtype == dtype:
@@ -219,3 +291,6 @@ def cast(x: Any, dtype: Any):
     if x.requires_grad and not np.issubdtype(dtype, np.floating):
         return apply(CAST, x.detach(), dtype=dtype)
     return apply(CAST, x, dtype=dtype)
+
+
+from .. import promotion as _promotion  # noqa: E402  (it builds on cast, above)

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd import apply
-from ..tensor import as_pair
+from ..tensor import as_tensor
 from . import defop
 
 __all__ = ["matmul"]
@@ -41,9 +42,17 @@ MATMUL = defop("matmul", np.matmul, _grad_a, _grad_b, saves=((1,), (0,)))
 
 
 def matmul(a: Any, b: Any):
-    """Matrix product as ``numpy.matmul``: 1-D operands are vectors, leading dims broadcast."""
+    """Matrix product as ``numpy.matmul``: 1-D operands are vectors, leading dims broadcast.
 
-    a, b = as_pair(a, b)
+    As PyTorch, no type promotion: both operands must have the same dtype (and not bool).
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dt.torch_name(a.dtype).lower()} != "
+                           f"{_dt.torch_name(b.dtype).lower()}")
+    if a._data.dtype.kind == "b":
+        raise NotImplementedError("\"matmul\" not implemented for 'Bool'")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{a.shape} and {b.shape}")

@@ -118,12 +118,13 @@ def _leaky_rule(xp: Any, g: Any, out: Any, x: Any, negative_slope: float) -> Any
 
 
 def _gelu_fwd(x: np.ndarray) -> np.ndarray:
-    return x * special.ndtr(x)
+    return (x * special.ndtr(x)).astype(x.dtype, copy=False)  # SciPy has no half loop
 
 
 def _gelu_grad_fwd(x: np.ndarray) -> np.ndarray:
     """d/dx [x Phi(x)] = Phi(x) + x phi(x): an op of its own so GELU differentiates to any order."""
-    return special.ndtr(x) + x * (np.exp(-0.5 * x * x) * _INV_SQRT_2PI)
+    return (special.ndtr(x) + x * (np.exp(-0.5 * x * x) * _INV_SQRT_2PI)).astype(x.dtype,
+                                                                                  copy=False)
 
 
 LEAKY_RELU = defop("leaky_relu", _leaky_fwd, _leaky_rule, saves=((0,),))

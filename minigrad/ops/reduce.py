@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
+from .. import promotion as _promotion
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import OUT, call, data_of, defop
@@ -155,12 +157,35 @@ def _into(out: Any, r: Tensor) -> Any:
     return out.copy_(r)
 
 
+def _integral_sum(x: Tensor) -> Tensor:
+    """PyTorch sums bool and integer tensors in int64 (NumPy would give uint64 for uint8)."""
+    return x if x._data.dtype == np.int64 else Tensor._wrap(x._data.astype(np.int64))
+
+
+def _float_only(x: Tensor) -> Tensor:
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_dt.torch_name(x.dtype)}")
+    return x
+
+
+def _to_float(x: Tensor) -> Tensor:
+    return _promotion.to_float(x)
+
+
+_INPUT_RULE = {"sum": _integral_sum, "mean": _float_only, "logsumexp": _to_float}
+
+
 def _reducer(op, doc: str):
+    rule = _INPUT_RULE.get(op.name)
+
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
            out: Tensor | None = None, axis: Axis = None, keepdims: bool | None = None):
         x = as_tensor(x)
         if dtype is not None:  # the input is cast first, as PyTorch's sum(dtype=)
             x = x.to(dtype)
+        if rule is not None and x._data.dtype.kind != "f":
+            x = rule(x)
         d = _dims(dim, axis)
         _axes(x.ndim, d)
         r = apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
@@ -181,8 +206,9 @@ logsumexp = _reducer(LOGSUMEXP, "``log(sum(exp(x)))`` over ``dim``, stable for l
 def _spread(op, name: str):
     def fn(x: Any, dim: Axis = None, *, correction: int | None = None, unbiased: bool | None = None,
            keepdim: bool = False, axis: Axis = None, keepdims: bool | None = None):
-
         x = as_tensor(x)
+        if x._data.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         d = _dims(dim, axis)
         _axes(x.ndim, d)
         c = 1 if correction is None else int(correction)
