@@ -48,12 +48,6 @@ def is_grad_enabled() -> bool:
     return _grad.enabled
 
 
-def _swap_grad_mode(mode: bool) -> bool:
-    """Set grad mode; return the previous one (the backward pass records only for create_graph)."""
-    prev, _grad.enabled = _grad.enabled, bool(mode)
-    return prev
-
-
 class set_grad_enabled(contextlib.ContextDecorator):
     """Turn graph recording on or off for this thread: at once when called, restored when used
     as a context."""
@@ -114,18 +108,18 @@ class Node:
     __slots__ = ("op", "inputs", "edges", "params", "site", "versions", "out", "out_vc",
                  "out_version", "retained")
 
-    def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict, out: np.ndarray,
-                 out_vc: Any, site: str | None = None) -> None:
+    def __init__(self, op: Any, inputs: tuple[Tensor, ...], params: dict, out: Tensor,
+                 site: str | None = None) -> None:
         self.op = op
         self.inputs = inputs
         self.params = params
         self.site = site  # where user code created it (recorded in anomaly mode only)
         self.edges = [t._node for t in inputs]
         if op.saves_any:  # the versions of what the rules read are checked at backward
-            self.versions = [t._vc.n for t in inputs]
-            self.out_vc = out_vc
-            self.out_version = out_vc.n
-        self.out = out
+            self.versions = [0 if t._vc is None else t._vc.n for t in inputs]
+            self.out_vc = _tensor.counter(out)
+            self.out_version = self.out_vc.n
+        self.out = out._data
         self.retained = None  # a weak reference to the output Tensor after retain_grad()
 
     def name(self) -> str:
@@ -153,7 +147,7 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
         for t in inputs:
             if t.requires_grad:
                 out.requires_grad = True
-                out._node = Node(op, inputs, params, data, out._vc, site)
+                out._node = Node(op, inputs, params, out, site)
                 break
     return out
 

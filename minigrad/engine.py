@@ -100,7 +100,7 @@ def _shell(data: np.ndarray, node: Node | None, like: Tensor | None = None) -> T
     t._node = node
     t.requires_grad = node is not None or (like is not None and like.requires_grad)
     if like is not None:
-        t._vc = like._vc
+        t._vc = counter(like)
     return t
 
 
@@ -138,7 +138,8 @@ def run_backward(
     order = _toposort(root_nodes)
     pop, get = grads.pop, grads.get
     check = _anomaly.check_backward if _anomaly.enabled else None
-    prev_mode = autograd._swap_grad_mode(create_graph)
+    mode = autograd._grad  # this thread's grad mode: rules record a graph only for create_graph
+    prev_mode, mode.enabled = mode.enabled, create_graph
     try:
         for node in reversed(order):
             g = pop(id(node), None)
@@ -208,7 +209,7 @@ def run_backward(
                 node.inputs = None
                 node.out = None
     finally:
-        autograd._swap_grad_mode(prev_mode)
+        mode.enabled = prev_mode
     return found
 
 
@@ -238,11 +239,11 @@ def check_saved(node: Node, needs: list[bool]) -> None:
     idxs, reads_out = node.op.saved_for(needs, node.params)
     for k in idxs:
         t, v = node.inputs[k], node.versions[k]
-        if t._vc.n != v:
+        if t._version != v:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: {_tensor_type(t)}, which is input {k} of {node.name()}, is "
-                f"at version {t._vc.n}; expected version {v} instead. {_HINT}")
+                f"at version {t._version}; expected version {v} instead. {_HINT}")
     if reads_out and node.out_vc.n != node.out_version:
         shape = list(node.out.shape) if node.out is not None else "?"
         dtype = node.out.dtype.name if node.out is not None else "?"
@@ -268,14 +269,15 @@ def accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> No
                              else g.astype(data.dtype, copy=True))
     elif tg._data.shape == g.shape and tg._data.flags.writeable:
         np.add(tg._data, g, out=tg._data, casting="unsafe")
-        tg._vc.n += 1
+        bump(tg)
     else:
         tg._data = (tg._data + g).astype(data.dtype, copy=False)
-        tg._vc.n += 1
+        bump(tg)
 
 
 from . import anomaly as _anomaly  # noqa: E402
 from .tensor import Tensor as _Tensor  # noqa: E402  (before the ops: it fills the op table)
+from .tensor import bump, counter  # noqa: E402
 
 _new_tensor = _Tensor._wrap
 

@@ -15,7 +15,7 @@ from . import autograd, views
 from .autograd import Node
 from .ops import assign
 from .ops.shape import GETITEM
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, bump, counter
 
 __all__ = ["inplace", "assign_region", "copy_into", "check_cast"]
 
@@ -73,7 +73,7 @@ def _snapshot(t: Tensor, op: Any, others: tuple, params: dict) -> Tensor:
     reads_self = 0 in op.saved_for(needs, params)[0]
     old = Tensor._wrap(t._data.copy() if reads_self else t._data)
     if not reads_self:
-        old._vc = t._vc
+        old._vc = counter(t)
     old._node = t._node
     old.requires_grad = t.requires_grad
     return old
@@ -107,7 +107,7 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
             new = fwd(t._data, *arrays, **params)
             check_cast(np.asarray(new).dtype, t.dtype)
             _write(t, new)
-        t._vc.n += 1
+        bump(t)
         return t
     _leaf_check(t)
     base = t._base
@@ -116,20 +116,19 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
         new = op.forward(old._data, *[o._data for o in others], **params)
         check_cast(np.asarray(new).dtype, t.dtype)
         _write(t, new)
-        t._vc.n += 1
-        _rebase(t, Node(op, (old, *others), params, t._data, t._vc))
+        bump(t)
+        _rebase(t, Node(op, (old, *others), params, t))
         return t
     # a view: compute the new value from the view's current history, then record the write on
     # the base (copy-slices) and make the view a view of the base's new value
     b_old = Tensor._wrap(base._data)
-    b_old._vc, b_old._node, b_old.requires_grad = base._vc, base._node, base.requires_grad
+    b_old._vc, b_old._node, b_old.requires_grad = counter(base), base._node, base.requires_grad
     cur = views.replay(b_old, t._view)
     src = autograd.apply(op, _snapshot(cur, op, others, params), *others, **params)
     check_cast(src.dtype, t.dtype)
     _write(t, src._data)
-    t._vc.n += 1
-    _rebase(base, Node(assign.COPY_SLICES, (b_old, src), {"chain": t._view}, base._data,
-                       base._vc))
+    bump(t)
+    _rebase(base, Node(assign.COPY_SLICES, (b_old, src), {"chain": t._view}, base))
     views.refresh(t)
     return t
 
@@ -144,7 +143,7 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
         if t._base is not None and t._view_at is not t._base._node:
             views.refresh(t)
         _write(t, src._data)
-        t._vc.n += 1
+        bump(t)
         return t
     return inplace(assign.COPY, t, src)  # the op casts to t's dtype: no category check fails
 
@@ -159,7 +158,7 @@ def assign_region(t: Tensor, index: tuple, value: Any) -> None:
         if not t._data.flags.writeable:
             _write(t, t._data)  # raises the read-only error
         t._data[index] = v._data if v is not None else value
-        t._vc.n += 1
+        bump(t)
         return
     src = v if v is not None else Tensor._wrap(np.asarray(value, dtype=t.dtype))
     inplace(assign.COPY_SLICES, t, src, chain=((GETITEM, {"index": index}),))

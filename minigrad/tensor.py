@@ -46,6 +46,20 @@ class _Version:
         self.n = 0
 
 
+def counter(t: Tensor) -> _Version:
+    """``t``'s version counter, made when first needed: a tensor starts with none (version 0),
+    since most are never written in place nor shared (this keeps every op's output cheap)."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = _Version()
+    return vc
+
+
+def bump(t: Tensor) -> None:
+    """Record an in-place write into ``t``'s storage (every writer in minigrad calls this)."""
+    counter(t).n += 1
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
 
@@ -63,7 +77,7 @@ class Tensor:
         self.requires_grad = False
         self._node: autograd.Node | None = None
         self._retains_grad = False
-        self._vc = _Version()
+        self._vc: _Version | None = None
         self._base: Tensor | None = None
         if requires_grad:
             self.requires_grad_(True)
@@ -83,7 +97,8 @@ class Tensor:
 
     @property
     def _version(self) -> int:
-        return self._vc.n
+        vc = self._vc
+        return 0 if vc is None else vc.n
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -215,7 +230,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's memory and version counter, outside any graph."""
         t = Tensor._wrap(self._data)
-        t._vc = self._vc
+        t._vc = counter(self)
         return t
 
     def backward(
@@ -232,7 +247,7 @@ class Tensor:
         t.requires_grad = False
         t._node = None
         t._retains_grad = False
-        t._vc = _Version()
+        t._vc = None
         t._base = None
         return t
 

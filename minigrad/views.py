@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import autograd
+from .tensor import counter
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -34,7 +35,7 @@ def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     out._base = base
     out._view = chain + ((op, params),)
     out._view_at = base._node
-    out._vc = inp._vc
+    out._vc = counter(inp)
 
 
 def replay(base: Tensor, chain: tuple) -> Tensor:

@@ -19,7 +19,7 @@ from ..dtypes import torch_name
 from ..ops import elementwise as _ew
 from ..ops import nn_ops as _nn
 from ..random import Generator, get_rng
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, bump
 from ._loss_functional import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -215,10 +215,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
         rm = running_mean._data
         rm *= 1.0 - m
         rm += m * stats["mean"].reshape(rm.shape)
-        running_mean._vc.n += 1
+        bump(running_mean)
     if running_var is not None:
         rv = running_var._data
         rv *= 1.0 - m
         rv += (m * n / (n - 1)) * stats["var"].reshape(rv.shape)  # unbiased batch variance
-        running_var._vc.n += 1
+        bump(running_var)
     return out

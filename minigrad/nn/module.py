@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..devices import check_cpu, parse_to, unavailable
-from ..tensor import Tensor
+from ..tensor import Tensor, bump
 from .parameter import Parameter
 from .state_dict import StateDictMixin
 
@@ -309,7 +309,7 @@ class Module(StateDictMixin):
                 p.grad = None
             else:
                 p.grad._data[...] = 0
-                p.grad._vc.n += 1
+                bump(p.grad)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self, as PyTorch."""

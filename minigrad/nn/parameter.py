@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import get_default_dtype
-from ..tensor import Tensor, _Version
+from ..tensor import Tensor, counter
 
 __all__ = ["Parameter"]
 
@@ -34,7 +34,7 @@ class Parameter(Tensor):
         self.requires_grad = False
         self._node = None
         self._retains_grad = False
-        self._vc = data._vc if isinstance(data, Tensor) else _Version()  # one storage
+        self._vc = counter(data) if isinstance(data, Tensor) else None  # one storage
         self._base = None
         if requires_grad:
             self.requires_grad_(True)

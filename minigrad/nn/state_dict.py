@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, bump
 
 __all__ = ["StateDictMixin"]
 
@@ -95,5 +95,5 @@ class StateDictMixin:
         with no_grad():
             for dst, arr in todo:
                 dst._data[...] = arr
-                dst._vc.n += 1  # a graph that saved the old value now refuses to backward
+                bump(dst)  # a graph that saved the old value now refuses to backward
         return _IncompatibleKeys(missing, unexpected)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, bump
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
@@ -77,7 +77,7 @@ def clip_grads_with_norm_(
     coef = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
     for g in grads:
         np.multiply(g._data, coef.astype(g.dtype), out=g._data)
-        g._vc.n += 1
+        bump(g)
 
 
 def clip_grad_norm_(
@@ -104,4 +104,4 @@ def clip_grad_value_(
     for p in _as_list(parameters):
         if p.grad is not None:
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-            p.grad._vc.n += 1
+            bump(p.grad)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, bump
 
 __all__ = ["Optimizer", "required", "check_hparam", "params_with_grad"]
 
@@ -162,7 +162,7 @@ class Optimizer:
                     p.grad = Tensor._wrap(np.zeros_like(p._data))
                 else:
                     g._data.fill(0)
-                    g._vc.n += 1
+                    bump(g)
                     g.requires_grad = False
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -278,7 +278,7 @@ def params_with_grad(group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray
                 f"parameter of shape {p._data.shape} has a gradient of shape {g._data.shape}"
             )
         yield p, g._data
-        p._vc.n += 1
+        bump(p)
 
 
 _SET_MESSAGE = (
