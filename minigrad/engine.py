@@ -156,8 +156,10 @@ def run_backward(
             # an input that was a leaf without grad then and got a node in place since still
             # says requires_grad: its gradient is computed and then dropped below (rare)
             needs = [i.requires_grad for i in inputs]
-            if op.saves_any:
-                check_saved(node, needs)
+            if op.saves_any and (node.out_vc.n != node.out_version or any(
+                    v != (0 if t._vc is None else t._vc.n)
+                    for t, v in zip(inputs, node.versions))):
+                check_saved(node, needs)  # something changed in place: was the rule to read it?
             if create_graph:
                 out = _shell(node.out, node)
                 args = [i if i._node is e else _shell(i._data, e, i)
