@@ -117,8 +117,9 @@ class Node:
         self.edges = [t._node for t in inputs]
         if op.saves_any:  # the versions of what the rules read are checked at backward
             self.versions = [0 if t._vc is None else t._vc.n for t in inputs]
-            self.out_vc = _tensor.counter(out)
-            self.out_version = self.out_vc.n
+            if op.reads_out:
+                self.out_vc = _tensor.counter(out)
+                self.out_version = self.out_vc.n
         self.out = out._data
         self.retained = None  # a weak reference to the output Tensor after retain_grad()
 

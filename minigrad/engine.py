@@ -69,7 +69,9 @@ def _toposort(roots: Sequence[Node]) -> list[Node]:
                 order.append(n)
             continue
         expanded.add(k)
-        for e in _edges_of(n):
+        if n.inputs is None:
+            _edges_of(n)  # raises: this graph was freed by an earlier backward
+        for e in n.edges:
             if e is not None and id(e) not in expanded:
                 stack.append(e)
     return order
@@ -156,10 +158,14 @@ def run_backward(
             # an input that was a leaf without grad then and got a node in place since still
             # says requires_grad: its gradient is computed and then dropped below (rare)
             needs = [i.requires_grad for i in inputs]
-            if op.saves_any and (node.out_vc.n != node.out_version or any(
-                    v != (0 if t._vc is None else t._vc.n)
-                    for t, v in zip(inputs, node.versions))):
-                check_saved(node, needs)  # something changed in place: was the rule to read it?
+            if op.saves_any:  # did anything change in place since? then: does a rule read it?
+                for t, v in zip(inputs, node.versions):
+                    if v != (0 if t._vc is None else t._vc.n):
+                        check_saved(node, needs)
+                        break
+                else:
+                    if op.reads_out and node.out_vc.n != node.out_version:
+                        check_saved(node, needs)
             if create_graph:
                 out = _shell(node.out, node)
                 args = [i if i._node is e else _shell(i._data, e, i)

@@ -35,7 +35,8 @@ class Op:
     shares memory with input 0; the result is then a view (same storage and version counter).
     """
 
-    __slots__ = ("name", "forward", "rules", "vjp_fn", "saves", "saves_any", "view", "_cache")
+    __slots__ = ("name", "forward", "rules", "vjp_fn", "saves", "saves_any", "reads_out", "view",
+                 "_cache")
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class Op:
         self.vjp_fn = vjp
         self.saves = saves
         self.saves_any = callable(saves) or any(saves)
+        self.reads_out = callable(saves) or any(OUT in s for s in saves)
         self.view = view
         self._cache: dict = {}
 
