@@ -195,8 +195,8 @@ def grad(
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (input {n}) appears to not have been used "
-                    "in the graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {n} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
         elif isinstance(g, _tensor.Tensor):

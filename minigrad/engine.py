@@ -77,6 +77,18 @@ def _toposort(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
+def _leading_to(order: list[Node], wanted: dict[int, Any]) -> tuple[list[Node], set[int]]:
+    """The nodes of ``order`` (inputs first) that are wanted or lead to something wanted, and
+    the ids of those whose rules must run (a wanted node only collects, unless more is below)."""
+    run: set[int] = set()
+    for n in order:
+        if any((e is None and id(t) in wanted) or
+               (e is not None and (id(e) in run or id(e) in wanted))
+               for t, e in zip(n.inputs, n.edges)):
+            run.add(id(n))
+    return [n for n in order if id(n) in run or id(n) in wanted], run
+
+
 def _root_grad(t: Tensor, g: Any, create_graph: bool) -> Any:
     if g is None:
         if t._data.size != 1:
@@ -138,6 +150,8 @@ def run_backward(
         elif id(r) in wanted:
             found[id(r)] = found[id(r)] + gd if id(r) in found else gd
     order = _toposort(root_nodes)
+    if collect:  # autograd.grad runs (and frees) only the part that leads to what it wants
+        order, run = _leading_to(order, wanted)
     pop, get = grads.pop, grads.get
     check = _anomaly.check_backward if _anomaly.enabled else None
     mode = autograd._grad  # this thread's grad mode: rules record a graph only for create_graph
@@ -150,6 +164,8 @@ def run_backward(
             if collect:
                 if id(node) in wanted:
                     found[id(node)] = g
+                if id(node) not in run:
+                    continue
             elif node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
@@ -264,9 +280,9 @@ def check_saved(node: Node, needs: list[bool]) -> None:
 
 def accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
     """Add ``g`` into ``t.grad``; the first gradient stored is private (``owned``) or a copy."""
-    if create_graph:
+    if create_graph:  # a differentiable copy: grads never share memory (PyTorch clones too)
         gt = g if isinstance(g, _Tensor) else _new_tensor(np.array(g))
-        t.grad = gt if t.grad is None else t.grad + gt
+        t.grad = _ew.mul(gt, 1) if t.grad is None else t.grad + gt
         return
     if type(g) is not np.ndarray:
         g = g._data if isinstance(g, _Tensor) else np.asarray(g)
@@ -290,4 +306,5 @@ from .tensor import bump, counter  # noqa: E402
 _new_tensor = _Tensor._wrap
 
 from . import views as _views  # noqa: E402
+from .ops import elementwise as _ew  # noqa: E402
 from .ops import tensor_xp as _tensor_xp  # noqa: E402

@@ -14,7 +14,7 @@ import numpy as np
 from . import autograd, views
 from .autograd import Node
 from .ops import assign
-from .ops.shape import GETITEM
+from .ops.shape import GETITEM, _is_basic
 from .tensor import Tensor, as_tensor, bump, counter
 
 __all__ = ["inplace", "assign_region", "copy_into", "check_cast"]
@@ -46,6 +46,36 @@ def _write(t: Tensor, value: Any) -> None:
             "single memory location (an expanded tensor, or a read-only array). Please clone() "
             "the tensor before performing the operation.")
     np.copyto(dst, value, casting="unsafe")
+
+
+def _root(a: np.ndarray) -> Any:
+    return a if a.base is None else a.base
+
+
+def check_overlap(dst: np.ndarray, *arrays: Any) -> None:
+    """Refuse a write whose operand partly overlaps the written memory (``y[1:] += y[:-1]``):
+    the result would depend on the order NumPy visits elements. The same memory is fine."""
+    for a in arrays:
+        if type(a) is not np.ndarray or a is dst or _root(a) is not _root(dst):
+            continue
+        same = (a.shape == dst.shape and a.strides == dst.strides and
+                a.__array_interface__["data"][0] == dst.__array_interface__["data"][0])
+        if not same and np.shares_memory(a, dst):
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to "
+                "tensor refer to a single memory location. Please clone() the tensor before "
+                "performing the operation.")
+
+
+def _no_grad_view_check(t: Tensor) -> None:
+    base = t._base
+    if base is not None and not t._view_grad and base.requires_grad:
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "
+            "You can clarify your code by moving both the view and the inplace either both "
+            "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked).")
 
 
 def _bc(a: tuple, b: tuple) -> bool:
@@ -90,12 +120,17 @@ def _rebase(t: Tensor, node: Node) -> None:
 
 def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     """``t <- op(t, *others)`` in ``t``'s memory; recorded in the graph when a gradient flows."""
-    if t._base is not None and t._view_at is not t._base._node:
-        views.refresh(t)
-    graph = autograd.is_grad_enabled() and (t.requires_grad or
-                                            any(o.requires_grad for o in others))
+    grad_mode = autograd.is_grad_enabled()
+    if t._base is not None:
+        if grad_mode:
+            _no_grad_view_check(t)
+        if t._view_at is not t._base._node:
+            views.refresh(t)
+    graph = grad_mode and (t.requires_grad or any(o.requires_grad for o in others))
+    arrays = [o._data for o in others]
+    if op is not assign.COPY_SLICES:  # it copies first (assign_region checks its region)
+        check_overlap(t._data, *arrays)
     if not graph:
-        arrays = [o._data for o in others]
         fwd = op.forward
         if type(fwd) is np.ufunc and not params and t._data.flags.writeable:
             check_cast(np.result_type(t._data, *arrays), t.dtype)
@@ -113,11 +148,14 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     base = t._base
     if base is None:
         old = _snapshot(t, op, others, params)
-        new = op.forward(old._data, *[o._data for o in others], **params)
+        new = op.forward(old._data, *arrays, **params)
         check_cast(np.asarray(new).dtype, t.dtype)
+        node = Node(op, (old, *others), params, t)  # the operands' versions before the write
         _write(t, new)
         bump(t)
-        _rebase(t, Node(op, (old, *others), params, t))
+        if op.reads_out:
+            node.out_version = node.out_vc.n  # the output is what was just written
+        _rebase(t, node)
         return t
     # a view: compute the new value from the view's current history, then record the write on
     # the base (copy-slices) and make the view a view of the base's new value
@@ -139,6 +177,9 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
     if not _bc(src.shape, t.shape) or np.broadcast_shapes(src.shape, t.shape) != t.shape:
         raise RuntimeError(f"copy_: the size of tensor a ({list(t.shape)}) must match the size "
                            f"of tensor b ({list(src.shape)}) (src broadcasts to dst only)")
+    if t._base is not None and autograd.is_grad_enabled():
+        _no_grad_view_check(t)
+    check_overlap(t._data, src._data)
     if not (autograd.is_grad_enabled() and (t.requires_grad or src.requires_grad)):
         if t._base is not None and t._view_at is not t._base._node:
             views.refresh(t)
@@ -151,6 +192,10 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
 def assign_region(t: Tensor, index: tuple, value: Any) -> None:
     """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one."""
     v = value if isinstance(value, Tensor) else None
+    if t._base is not None and autograd.is_grad_enabled():
+        _no_grad_view_check(t)
+    if v is not None and _root(v._data) is _root(t._data) and _is_basic(index):
+        check_overlap(t._data[index], v._data)
     if not (autograd.is_grad_enabled() and (t.requires_grad or (v is not None and
                                                                  v.requires_grad))):
         if t._base is not None and t._view_at is not t._base._node:

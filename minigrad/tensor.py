@@ -68,7 +68,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "grad", "requires_grad", "_node", "_retains_grad", "_vc", "_base",
-                 "_view", "_view_at", "__weakref__")
+                 "_view", "_view_at", "_view_grad", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:

@@ -35,6 +35,7 @@ def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     out._base = base
     out._view = chain + ((op, params),)
     out._view_at = base._node
+    out._view_grad = autograd.is_grad_enabled()  # in-place with grad on needs a view made so
     out._vc = counter(inp)
 
 
@@ -52,6 +53,9 @@ def refresh(t: Tensor) -> None:
     if not autograd.is_grad_enabled():
         return  # nothing to record now: refreshed when next used with grad mode on
     r = replay(base, t._view)
+    prev = t._node
+    if prev is not None and prev.retained is not None and r._node is not None:
+        r._node.retained, prev.retained = prev.retained, None  # retain_grad follows the view
     t._node = r._node
     t.requires_grad = r.requires_grad
     t._view_at = base._node

@@ -12,14 +12,14 @@ __all__ = ["ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Softmax", "LogSoftma
 
 
 class ReLU(Module):
-    """``max(x, 0)``; ``inplace`` is accepted and ignored (minigrad never mutates activations)."""
+    """``max(x, 0)``; ``inplace=True`` overwrites the input, as PyTorch's."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return _ew.relu(input)
+        return input.relu_() if self.inplace else _ew.relu(input)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -46,7 +46,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

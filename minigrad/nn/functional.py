@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import inplace as _inplace
 from ..autograd import apply
 from ..dtypes import torch_name
 from ..ops import elementwise as _ew
@@ -59,8 +60,8 @@ def check_linear(x: Tensor, weight: Tensor, bias: Tensor | None, who: str) -> No
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """``max(x, 0)``. ``inplace`` is accepted for PyTorch scripts and ignored (a new Tensor)."""
-    return _ew.relu(input)
+    """``max(x, 0)``; ``inplace=True`` writes into ``input`` (recorded in the graph, as torch)."""
+    return input.relu_() if inplace else _ew.relu(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -74,6 +75,8 @@ def tanh(input: Tensor) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere (gradient slope at 0, as PyTorch)."""
     x = _float_only(as_tensor(input), "leaky_relu")
+    if inplace:
+        return _inplace.inplace(_nn.LEAKY_RELU, x, negative_slope=float(negative_slope))
     return apply(_nn.LEAKY_RELU, x, negative_slope=float(negative_slope))
 
 
@@ -147,7 +150,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return _ew.mul(x, Tensor._wrap(np.zeros(x.shape, x.dtype)))
     mask = _keep_mask(get_rng(generator), x.shape, p).astype(x.dtype)
     mask *= 1.0 / (1.0 - p)
-    return _ew.mul(x, Tensor._wrap(mask))
+    return x.mul_(Tensor._wrap(mask)) if inplace else _ew.mul(x, Tensor._wrap(mask))
 
 
 def _keep_mask(rng: np.random.Generator, shape: tuple[int, ...], p: float) -> np.ndarray:

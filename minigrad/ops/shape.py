@@ -106,8 +106,6 @@ def reshape(x: Any, *shape: Any):
         target = _resolve(x.shape, tuple(int(s) for s in shape))
     except ValueError as e:
         raise RuntimeError(f"shape {list(shape)} is invalid for input of size {x.numel()}") from e
-    if target == x.shape:
-        return x
     return apply(RESHAPE, x, shape=target)
 
 
@@ -135,8 +133,6 @@ def permute(x: Any, *dims: Any):
     if len(dims) != nd or sorted(d % nd for d in dims) != list(range(nd)):
         raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of {nd} dims")
     dims = tuple(d % nd for d in dims)
-    if dims == tuple(range(nd)):
-        return x
     return apply(PERMUTE, x, dims=dims)
 
 
@@ -155,8 +151,6 @@ def broadcast_to(x: Any, shape: Sequence[int]):
             raise ValueError
     except ValueError:
         raise RuntimeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    if shape == x.shape:
-        return x
     return apply(BROADCAST_TO, x, shape=shape)
 
 
