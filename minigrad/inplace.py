@@ -69,7 +69,15 @@ def check_overlap(dst: np.ndarray, *arrays: Any) -> None:
 
 def _no_grad_view_check(t: Tensor) -> None:
     base = t._base
-    if base is not None and not t._view_grad and base.requires_grad:
+    if base is None or t._view_grad is True or not base.requires_grad:
+        return
+    if t._view_grad == views.MULTI:
+        raise RuntimeError(
+            "Output 0 of Unbind is a view and is being modified inplace. This view is the "
+            "output of a function that returns multiple views (iterating a tensor). Such "
+            "functions do not allow the output views to be modified inplace. You should "
+            "replace the inplace operation by an out-of-place one.")
+    if not t._view_grad:
         raise RuntimeError(
             "A view was created in no_grad mode and is being modified inplace with grad mode "
             "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "

@@ -17,7 +17,7 @@ from .tensor import counter
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["mark", "refresh", "replay", "rebased"]
+__all__ = ["mark", "refresh", "replay", "one_of_many", "rebased", "MULTI"]
 
 rebased = False
 """Set once any tensor with views got a new node in place; until then no view can be stale."""
@@ -37,6 +37,17 @@ def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     out._view_at = base._node
     out._view_grad = autograd.is_grad_enabled()  # in-place with grad on needs a view made so
     out._vc = counter(inp)
+
+
+def one_of_many(t: Tensor) -> Tensor:
+    """Mark a view as one of several made at once (iterating a tensor, as PyTorch's unbind):
+    such views may not be changed in place while a graph is recorded."""
+    if t._base is not None and t._view_grad:
+        t._view_grad = MULTI
+    return t
+
+
+MULTI = "multi"
 
 
 def replay(base: Tensor, chain: tuple) -> Tensor:

@@ -954,6 +954,43 @@ def losses_accumulated_into_a_zero_tensor(lib):
     return {"w": arr(w.grad), "leaf": flag(total.is_leaf)}
 
 
+@scenario
+def rows_changed_while_iterating(lib):
+    x, s = leaf(lib, W), leaf(lib, X[:3])
+    y = x * 1
+    for i, row in enumerate(y):
+        row.mul_(s[i])
+    (y * y).sum().backward()
+    return {"x": arr(x.grad)}
+
+
+@scenario
+def rows_of_a_leaf_changed_while_iterating(lib):
+    w = leaf(lib, W)
+    for row in w:
+        row.mul_(2)
+    return {}
+
+
+@scenario
+def rows_changed_while_iterating_under_no_grad(lib):
+    w = leaf(lib, W)
+    y = (w * w).sum()
+    with lib.no_grad():
+        for row in w:
+            row.mul_(2)
+    y.backward()
+    return {}
+
+
+@scenario
+def rows_of_a_constant_changed_while_iterating(lib):
+    c = lib.tensor(W, dtype=lib.float64)
+    for row in c:
+        row.add_(1)
+    return {"c": arr(c)}
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_like_torch(name):
     check_like_torch(SCENARIOS[name], torch)
