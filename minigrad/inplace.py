@@ -15,7 +15,7 @@ from . import autograd, views
 from .autograd import Node
 from .ops import assign
 from .ops.shape import GETITEM, _is_basic
-from .tensor import Tensor, as_tensor, bump, counter
+from .tensor import Tensor, as_pair, as_tensor, bump, counter
 
 __all__ = ["inplace", "assign_region", "copy_into", "check_cast"]
 
@@ -141,7 +141,9 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     if not graph:
         fwd = op.forward
         if type(fwd) is np.ufunc and not params and t._data.flags.writeable:
-            check_cast(np.result_type(t._data, *arrays), t.dtype)
+            dt = t._data.dtype
+            if any(a.dtype != dt for a in arrays):
+                check_cast(np.result_type(t._data, *arrays), dt)
             try:  # one pass, into t's memory (an optimizer step's p -= lr * g)
                 fwd(t._data, *arrays, out=t._data, casting="unsafe")
             except ValueError:
@@ -221,9 +223,14 @@ def assign_region(t: Tensor, index: tuple, value: Any) -> None:
 
 
 def _operand(t: Tensor, other: Any) -> Tensor:
-    from .tensor import as_pair
-
+    """``other`` as a Tensor for an in-place op on ``t`` (a number takes ``t``'s dtype)."""
+    dt = t._data.dtype
+    if type(other) is float and dt.kind == "f" or type(other) is int and dt in _WIDE:
+        return Tensor._wrap(np.asarray(other, dt))
     return as_pair(t, other)[1]
+
+
+_WIDE = (np.dtype(np.int64), np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _unary_(op: Any):
@@ -237,12 +244,25 @@ def _unary_(op: Any):
 
 def _binary_(op: Any, kind: str | None = None):
     def method(self: Tensor, other: Any) -> Tensor:
-        check_inplace_result(self.dtype, other, op=kind)
+        _check_dtype(self, other, kind)
         return inplace(op, self, _operand(self, other))
 
     method.__name__ = op.name + "_"
     method.__doc__ = f"In-place ``{op.name}``."
     return method
+
+
+def _check_dtype(self: Tensor, other: Any, kind: str | None = None, alpha: Any = 1) -> None:
+    """PyTorch's rule for in-place results (never a higher category than ``self``), with the
+    common cases decided here without building operands."""
+    k = self._data.dtype.kind
+    if alpha == 1 and (kind != "div" or k == "f") and (kind != "sub" or k != "b"):
+        if isinstance(other, Tensor):
+            if other._data.dtype == self._data.dtype:
+                return
+        elif type(other) is float and k == "f" or type(other) is int and k in "fiu":
+            return
+    check_inplace_result(self.dtype, other, op=kind, alpha=None if alpha == 1 else alpha)
 
 
 def _scaled(self: Tensor, other: Any, alpha: Any) -> Tensor:
@@ -256,13 +276,13 @@ def _scaled(self: Tensor, other: Any, alpha: Any) -> Tensor:
 
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self += alpha * other`` in place."""
-    check_inplace_result(self.dtype, other, alpha=None if alpha == 1 else alpha)
+    _check_dtype(self, other, alpha=alpha)
     return inplace(ew.ADD, self, _scaled(self, other, alpha))
 
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """``self -= alpha * other`` in place."""
-    check_inplace_result(self.dtype, other, op="sub", alpha=None if alpha == 1 else alpha)
+    _check_dtype(self, other, "sub", alpha)
     return inplace(ew.SUB, self, _scaled(self, other, alpha))
 
 
