@@ -8,7 +8,7 @@ import numpy as np
 
 from ..devices import check_cpu
 from ..dtypes import get_default_dtype
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, bump
 from . import functional as F
 from . import init
 from .module import Module
@@ -82,7 +82,9 @@ class _BatchNorm(Module):
                                  f"when training, got input size {input.shape} (a batch of "
                                  "one cannot be normalised by its own statistics)")
             if self.track_running_stats and self.num_batches_tracked is not None:
-                self.num_batches_tracked.add_(1)
+                nbt = self.num_batches_tracked  # a buffer: a NumPy write and a version bump
+                np.add(nbt._data, 1, out=nbt._data)
+                bump(nbt)
                 if self.momentum is None:  # cumulative moving average
                     factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = training or (self.running_mean is None and self.running_var is None)
