@@ -141,3 +141,17 @@ def test_writes_into_an_expanded_tensor_or_wrong_shapes_raise():
         x.add_(mg.ones(2, 3))
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
         mg.tensor([1, 2]).mul_(0.5)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "Nesterov", "Adagrad", "AdaGrad", "RMSprop",
+                                  "Adam", "AdamW"])
+def test_every_optimizer_step_bumps_the_version_and_is_caught(name):
+    w = leaf([1.0, -2.0, 3.0])
+    opt = getattr(mg.optim, name)([w], lr=0.1)
+    (w * w).sum().backward()
+    loss = (w * w).sum()
+    v = w._version
+    opt.step()
+    assert w._version == v + 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
