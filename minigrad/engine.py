@@ -53,7 +53,7 @@ def _toposort(roots: Sequence[Node]) -> list[Node]:
     """The nodes of the graph, inputs before outputs, without recursion."""
     if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
         root = roots[0]
-        if not any(_edges_of(root)):
+        if root.inputs is not None and not any(root.edges):
             return [root]
     order: list[Node] = []  # no per-node containers: a long walk triggers no GC passes
     expanded: set[int] = set()
@@ -173,15 +173,14 @@ def run_backward(
             inputs, edges, params, op = node.inputs, node.edges, node.params, node.op
             # an input that was a leaf without grad then and got a node in place since still
             # says requires_grad: its gradient is computed and then dropped below (rare)
-            needs = [i.requires_grad for i in inputs]
             if op.saves_any:  # did anything change in place since? then: does a rule read it?
                 for t, v in zip(inputs, node.versions):
                     if v != (0 if t._vc is None else t._vc.n):
-                        check_saved(node, needs)
+                        check_saved(node, [i.requires_grad for i in inputs])
                         break
                 else:
                     if op.reads_out and node.out_vc.n != node.out_version:
-                        check_saved(node, needs)
+                        check_saved(node, [i.requires_grad for i in inputs])
             if create_graph:
                 out = _shell(node.out, node)
                 args = [i if i._node is e else _shell(i._data, e, i)
@@ -189,10 +188,10 @@ def run_backward(
             else:
                 out, args = node.out, [i._data for i in inputs]
             if op.rules:
-                gis = [op.rules[i](xp, g, out, *args, **params) if need else None
-                       for i, need in enumerate(needs)]
+                gis = [op.rules[i](xp, g, out, *args, **params) if inp.requires_grad else None
+                       for i, inp in enumerate(inputs)]
             else:  # one call for every input's gradient (fused ops share their work)
-                gis = op.vjp_fn(xp, g, out, args, needs, **params)
+                gis = op.vjp_fn(xp, g, out, args, [i.requires_grad for i in inputs], **params)
             for i, gi in enumerate(gis):
                 if gi is None:
                     continue
