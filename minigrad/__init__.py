@@ -77,6 +77,37 @@ from .ops.elementwise import (
     where,
 )
 from .ops.linalg import matmul
+from .ops.math import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    ceil,
+    cos,
+    cosh,
+    erf,
+    erfc,
+    erfinv,
+    exp2,
+    expm1,
+    floor,
+    frac,
+    log1p,
+    log2,
+    log10,
+    reciprocal,
+    round,  # noqa: A004
+    rsqrt,
+    sgn,
+    sign,
+    sin,
+    sinh,
+    square,
+    tan,
+    trunc,
+)
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
@@ -96,6 +127,8 @@ from .tensor_types import (
 )
 
 clip = clamp
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+fix = trunc
 concat = concatenate = cat
 
 __version__ = "0.1.0"
@@ -228,4 +261,40 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "acos",
+    "acosh",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctanh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "ceil",
+    "cos",
+    "cosh",
+    "erf",
+    "erfc",
+    "erfinv",
+    "exp2",
+    "expm1",
+    "fix",
+    "floor",
+    "frac",
+    "log10",
+    "log1p",
+    "log2",
+    "reciprocal",
+    "round",
+    "rsqrt",
+    "sgn",
+    "sign",
+    "sin",
+    "sinh",
+    "square",
+    "tan",
+    "trunc",
 ]

@@ -338,6 +338,25 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
 
 from .dtypes import check_inplace_result  # noqa: E402
 from .ops import elementwise as ew  # noqa: E402
+from .ops import math as mt  # noqa: E402
+
+
+def _math_(name: str, op: Any):
+    """``x.sin_()`` and the like: an integer tensor is refused where the result would be float
+    (or where PyTorch has no kernel), as PyTorch; the check runs the function on an empty one."""
+    fn = {**mt.FUNCTIONS, **mt.ALIASES}[name]
+
+    def method(self: Tensor, **params: Any) -> Tensor:  # round_(decimals=...)
+        params = {k: v for k, v in params.items() if v}
+        dt = self._data.dtype
+        if dt.kind != "f":
+            check_cast(fn(Tensor._wrap(np.empty(0, dt)), **params).dtype, dt)
+        return inplace(op, self, **params)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``."
+    return method
+
 
 _METHODS = {
     "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV, "div"),
@@ -346,6 +365,7 @@ _METHODS = {
     "neg_": _unary_(ew.NEG), "exp_": _unary_(ew.EXP), "log_": _unary_(ew.LOG),
     "sqrt_": _unary_(ew.SQRT), "abs_": _unary_(ew.ABS), "tanh_": _unary_(ew.TANH),
     "sigmoid_": _unary_(ew.SIGMOID), "relu_": _unary_(ew.RELU),
+    **{name + "_": _math_(name, op) for name, op in mt.INPLACE.items()},
     "__iadd__": lambda self, other: add_(self, other),
     "__isub__": lambda self, other: sub_(self, other),
     "__imul__": _binary_(ew.MUL), "__itruediv__": _binary_(ew.DIV, "div"),

@@ -112,6 +112,7 @@ def data_of(x: Any) -> Any:
 from . import (  # noqa: E402,F401  (fill the table)
     elementwise,
     linalg,
+    math,
     reduce,
     shape,
     tensor_xp,  # noqa: E402,F401
