@@ -40,6 +40,10 @@ def _scipy(fn):
     return forward
 
 
+def _erfinv(x: np.ndarray) -> np.ndarray:
+    return np.copysign(special.erfinv(x), x)  # odd, as PyTorch's: erfinv(-0.0) is -0.0
+
+
 def _rsqrt_fwd(x: np.ndarray) -> np.ndarray:
     return np.reciprocal(np.sqrt(x))
 
@@ -75,7 +79,7 @@ ERF = defop("erf", _scipy(special.erf),
             lambda xp, g, out, x: g * (_TWO_OVER_SQRT_PI * xp.exp(-(x * x))), saves=((0,),))
 ERFC = defop("erfc", _scipy(special.erfc),
              lambda xp, g, out, x: -g * (_TWO_OVER_SQRT_PI * xp.exp(-(x * x))), saves=((0,),))
-ERFINV = defop("erfinv", _scipy(special.erfinv),
+ERFINV = defop("erfinv", _scipy(_erfinv),
                lambda xp, g, out, x: g * (_HALF_SQRT_PI * xp.exp(out * out)), saves=((OUT,),))
 
 
@@ -97,7 +101,9 @@ def _round_fwd(x: np.ndarray, decimals: int = 0) -> np.ndarray:
 
 
 def _sign_fwd(x: np.ndarray) -> np.ndarray:
-    return x.copy() if x.dtype.kind == "b" else np.sign(x)
+    if x.dtype.kind != "f":
+        return x.copy() if x.dtype.kind == "b" else np.sign(x)
+    return (x > 0).astype(x.dtype) - (x < 0)  # NaN and -0.0 give +0.0, as PyTorch
 
 
 def _keep_int(fn):
