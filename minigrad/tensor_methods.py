@@ -162,4 +162,8 @@ UFUNCS: dict[str, Any] = {
     "bitwise_and": bw.bitwise_and, "bitwise_or": bw.bitwise_or, "bitwise_xor": bw.bitwise_xor,
     "invert": bw.bitwise_not, "logical_and": bw.logical_and, "logical_or": bw.logical_or,
     "logical_xor": bw.logical_xor, "logical_not": bw.logical_not,
+    **{n: mt.FUNCTIONS.get(n) or mt.ALIASES[n] for n in (
+        "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
+        "arctanh", "exp2", "expm1", "log1p", "log2", "log10", "reciprocal", "square", "floor",
+        "ceil", "trunc", "sign")},
 }  # fmt: skip

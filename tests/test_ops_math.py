@@ -234,3 +234,14 @@ def test_signatures_as_torch():
         params = list(inspect.signature(getattr(mg, name)).parameters)
         assert params[0] == "input", name
     assert inspect.signature(mg.round).parameters["decimals"].kind.name == "KEYWORD_ONLY"
+
+
+def test_numpy_ufuncs_on_tensors_stay_in_the_graph():
+    """``np.sin(t)`` runs minigrad's op (as ``np.exp(t)`` does), so the gradient flows."""
+    x = mg.tensor([0.5, 1.0], dtype=mg.float64, requires_grad=True)
+    y = np.sin(x) + np.arcsinh(x) + np.log1p(x)
+    assert isinstance(y, mg.Tensor)
+    y.sum().backward()
+    a = np.array([0.5, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(a) + 1 / np.sqrt(a * a + 1) + 1 / (1 + a),
+                               rtol=1e-14)
