@@ -140,8 +140,9 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
         check_overlap(t._data, *arrays)
     if not graph:
         fwd = op.forward
-        if type(fwd) is np.ufunc and not params and t._data.flags.writeable:
-            dt = t._data.dtype
+        dt = t._data.dtype
+        if type(fwd) is np.ufunc and not params and t._data.flags.writeable and (
+                arrays or dt.kind == "f"):  # a unary op on integers may give floats: checked below
             if any(a.dtype != dt for a in arrays):
                 check_cast(np.result_type(t._data, *arrays), dt)
             try:  # one pass, into t's memory (an optimizer step's p -= lr * g)
@@ -150,7 +151,10 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
                 _write(t, fwd(t._data, *arrays))  # raises PyTorch's shape error
         else:
             new = fwd(t._data, *arrays, **params)
-            check_cast(np.asarray(new).dtype, t.dtype)
+            rd = np.asarray(new).dtype
+            if rd.kind == "f" and dt.kind != "f" and all(a.dtype.kind != "f" for a in arrays):
+                rd = get_default_dtype()  # a float op on integers: PyTorch's default float
+            check_cast(rd, dt)
             _write(t, new)
         bump(t)
         return t
@@ -336,7 +340,7 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     assign_region(self, normalize_index(index), value)
 
 
-from .dtypes import check_inplace_result  # noqa: E402
+from .dtypes import check_inplace_result, get_default_dtype  # noqa: E402
 from .ops import elementwise as ew  # noqa: E402
 from .ops import math as mt  # noqa: E402
 

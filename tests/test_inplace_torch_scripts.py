@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from torch_side_by_side import arr, check_like_torch, leaf, registry
 
+import minigrad as mg
+
 torch = pytest.importorskip("torch", reason="the scenarios are compared with torch 2.13")
 
 RNG = np.random.default_rng(1)
@@ -994,3 +996,12 @@ def rows_of_a_constant_changed_while_iterating(lib):
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_like_torch(name):
     check_like_torch(SCENARIOS[name], torch)
+
+
+@pytest.mark.parametrize("name", ["exp_", "log_", "sqrt_", "tanh_", "sigmoid_", "sin_", "erf_"])
+def test_float_op_in_place_on_integers_raises_torchs_error(name):
+    with pytest.raises(RuntimeError) as want:
+        getattr(torch.tensor([1, 2]), name)()
+    with pytest.raises(RuntimeError) as got:
+        getattr(mg.tensor([1, 2]), name)()
+    assert str(got.value) == str(want.value)
