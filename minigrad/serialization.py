@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._io import atomic_open
+from ._io import atomic_open, open_regular
 from .tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError", "FORMAT", "VERSION"]
@@ -250,19 +250,22 @@ def load(
     if not isinstance(f, str | os.PathLike):
         raise TypeError(f"load: expected a file path, got {type(f).__name__}")
     path = os.fspath(f)
-    with open(path, "rb") as fh:  # FileNotFoundError (with the path) when it is missing
+    # FileNotFoundError (with the path) when missing; CheckpointError at once for a FIFO, a
+    # device or a directory (read from the one descriptor checked, never reopened by name)
+    with open_regular(path, CheckpointError, "checkpoint file") as fh:
         head = fh.read(4)
-    if not head:
-        raise CheckpointError(f"{path}: the file is empty")
-    if head != b"PK\x03\x04":
-        raise CheckpointError(f"{path}: not a minigrad checkpoint (not a zip/.npz archive)")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            manifest = _read_manifest(path, npz)
-            arrays = _read_arrays(path, npz, manifest["arrays"])
-        return _Decoder(path, arrays).decode(manifest["root"])
-    except CheckpointError:
-        raise
-    except Exception as e:  # zipfile/zlib/struct/numpy/json errors on untrusted bytes
-        raise CheckpointError(f"{path}: corrupt or truncated checkpoint ({type(e).__name__}: "
-                              f"{e})") from e
+        if not head:
+            raise CheckpointError(f"{path}: the file is empty")
+        if head != b"PK\x03\x04":
+            raise CheckpointError(f"{path}: not a minigrad checkpoint (not a zip/.npz archive)")
+        fh.seek(0)
+        try:
+            with np.load(fh, allow_pickle=False) as npz:
+                manifest = _read_manifest(path, npz)
+                arrays = _read_arrays(path, npz, manifest["arrays"])
+            return _Decoder(path, arrays).decode(manifest["root"])
+        except CheckpointError:
+            raise
+        except Exception as e:  # zipfile/zlib/struct/numpy/json errors on untrusted bytes
+            raise CheckpointError(f"{path}: corrupt or truncated checkpoint "
+                                  f"({type(e).__name__}: {e})") from e

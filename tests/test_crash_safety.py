@@ -96,8 +96,8 @@ def _kill_mid_write(child: Child, directory: Path, after: str, target: str,
 
 
 def _assert_nothing_named_like(directory: Path, target: str) -> None:
-    """Leftover temp files are hidden ``.<target>.<random>.tmp``: a glob for the target's suffix
-    does not pick them up, and none can be mistaken for a checkpoint."""
+    """Leftover temp files are hidden ``.<target>.<hash>.<random>.tmp``: a glob for the
+    target's suffix does not pick them up, and none can be mistaken for a checkpoint."""
     for name in os.listdir(directory):
         if name != target:
             assert name.startswith(".") and name.endswith(".tmp"), name

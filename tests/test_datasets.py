@@ -409,3 +409,26 @@ def test_mnist_dataset_items_transforms_and_batches(monkeypatch):
         assert xf.shape == xs.shape and xf.dtype == xs.dtype and yf.dtype == ys.dtype
         np.testing.assert_array_equal(xf.numpy(), xs.numpy())
         np.testing.assert_array_equal(yf.numpy(), ys.numpy())
+
+
+# ---------------------------------------------------------------- only regular files are read
+
+
+@pytest.mark.timeout(20)
+def test_dataset_readers_refuse_fifo_device_and_directory_at_once(tmp_path):
+    """A FIFO would block a reader forever and ``/dev/zero`` would never end."""
+    from minigrad.datasets.bundled import _read_csv
+    from minigrad.datasets.download import file_digests, verify_checksum
+
+    os.mkfifo(tmp_path / "train-images-idx3-ubyte")
+    cases = [(str(tmp_path / "train-images-idx3-ubyte"), "FIFO"),
+             ("/dev/zero", "character device"), (str(tmp_path), "directory")]
+    for path, kind in cases:
+        readers = [lambda p: read_idx(p), lambda p: file_digests(p, ["sha256"]),
+                   lambda p: verify_checksum(p, [("sha256", "0" * 64)], "fix it"), _read_csv]
+        for read in readers:
+            with pytest.raises(DatasetError, match=kind) as err:
+                read(path)
+            assert path in str(err.value)
+    with pytest.raises(FileNotFoundError, match="no such IDX file"):
+        read_idx(tmp_path / "missing")

@@ -364,3 +364,28 @@ def test_resumed_run_matches_uninterrupted_bit_for_bit(tmp_path, make_opt, make_
         np.testing.assert_array_equal(model3[k]._data, model[k]._data)
         assert model3[k].dtype == np.float32
     assert sched3.get_last_lr() == sched.get_last_lr()
+
+
+@pytest.mark.timeout(20)
+def test_load_refuses_fifo_device_and_directory_at_once(tmp_path):
+    """Today a FIFO would block ``load`` forever; a device would be read without end."""
+    os.mkfifo(tmp_path / "state.ckpt")
+    for path, kind in [(tmp_path / "state.ckpt", "FIFO"), ("/dev/zero", "character device"),
+                       (tmp_path, "directory")]:
+        with pytest.raises(CheckpointError, match=kind) as err:
+            load(path)
+        assert str(path) in str(err.value)
+
+
+def test_save_keeps_mode_refuses_read_only_and_writes_through_a_link(tmp_path):
+    target, link = tmp_path / "model.ckpt", tmp_path / "latest.ckpt"
+    save({"w": minigrad.tensor([1.0])}, target)
+    os.chmod(target, 0o600)
+    link.symlink_to(target)
+    save({"w": minigrad.tensor([2.0])}, link)
+    assert link.is_symlink() and os.stat(target).st_mode & 0o777 == 0o600
+    np.testing.assert_array_equal(load(target)["w"].numpy(), [2.0])
+    os.chmod(target, 0o444)
+    with pytest.raises(PermissionError, match="read-only.*model.ckpt"):
+        save({"w": minigrad.tensor([3.0])}, link)
+    np.testing.assert_array_equal(load(target)["w"].numpy(), [2.0])

@@ -19,6 +19,7 @@ import zlib
 
 import numpy as np
 
+from .._io import open_regular
 from ..random import Generator
 from .idx import DatasetError
 
@@ -63,7 +64,8 @@ def bundled_status() -> tuple[str | None, str, str]:
 def _read_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
     """Pixels (5000, 28, 28) uint8 and labels (5000,) uint8, every value range-checked."""
     try:
-        with gzip.open(path, "rt", encoding="ascii") as f:
+        with open_regular(path, DatasetError, "file") as raw, \
+                gzip.open(raw, "rt", encoding="ascii") as f:
             table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
     except (OSError, EOFError, zlib.error, ValueError) as e:
         raise DatasetError(

@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 
-from .._io import atomic_open
+from .._io import atomic_open, open_regular
 from .idx import DatasetError
 
 __all__ = ["download_file", "verify_checksum", "file_digests"]
@@ -31,7 +31,7 @@ def _hasher(algorithm: str):
 def file_digests(path: str, algorithms: Sequence[str]) -> dict[str, str]:
     """Hex digests of one file for several algorithms, reading it once."""
     hashers = {a: _hasher(a) for a in dict.fromkeys(algorithms)}
-    with open(path, "rb") as f:
+    with open_regular(path, DatasetError, "dataset file") as f:
         while chunk := f.read(_CHUNK):
             for h in hashers.values():
                 h.update(chunk)

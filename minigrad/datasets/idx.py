@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._io import atomic_open
+from .._io import atomic_open, open_regular
 
 __all__ = ["DatasetError", "read_idx", "write_idx", "IDX_DTYPES"]
 
@@ -140,9 +140,10 @@ def read_idx(
     else:
         path = os.fspath(source)
         label = name or path
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise FileNotFoundError(f"{label}: no such IDX file")
-        raw = open(path, "rb")  # closed in the finally below
+        # a FIFO, a device or a directory: DatasetError at once, never a hang
+        raw = open_regular(path, DatasetError, "IDX file")  # closed in the finally below
         size = os.fstat(raw.fileno()).st_size
         is_gzip = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
