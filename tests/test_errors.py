@@ -218,3 +218,26 @@ def test_mixing_numpy_and_tensors_gives_short_errors_or_works():
     assert np.isfinite(free).all()  # other ufuncs see the array, as with torch tensors
     assert float(np.mean(free)) == pytest.approx(float(free.numpy().mean()), rel=1e-5)
     assert np.sum(free, axis=0).shape == (100,)
+
+
+def test_empty_and_degenerate_cases_behave_as_torch():
+    """A zero-width Linear, and mean/var gradients over zero elements or one, as PyTorch."""
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        lin = mg.nn.Linear(0, 3)
+    out = lin(mg.zeros(2, 0))
+    assert out.shape == (2, 3)
+    np.testing.assert_array_equal(out.detach().numpy(), np.tile(lin.bias.detach().numpy(), (2, 1)))
+    cases = [((0,), lambda x: x.mean()), ((3, 0), lambda x: x.mean(1).sum()),
+             ((1,), lambda x: x.var()), ((0, 2), lambda x: x.var(0).sum())]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for shape, fn in cases:
+            x, tx = mg.ones(*shape, requires_grad=True), torch.ones(*shape, requires_grad=True)
+            y, ty = fn(x), fn(tx)
+            (g,), (tg,) = mg.autograd.grad(y, x), torch.autograd.grad(ty, tx)
+            assert g.shape == tuple(tg.shape), shape
+            np.testing.assert_array_equal(g.numpy(), tg.numpy())
+            np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())

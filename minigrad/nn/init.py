@@ -7,6 +7,7 @@ Every function fills a Tensor in place under ``no_grad`` and returns it; random 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ..autograd import no_grad
@@ -100,10 +101,20 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
+def _zero_element(tensor: Tensor) -> bool:
+    """PyTorch warns and leaves a tensor with a zero dimension as it is (``Linear(0, n)``)."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      generator: Generator | None = None) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan) (gain from ``nonlinearity``, a)."""
+    if _zero_element(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -113,6 +124,8 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: Generator | None = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
+    if _zero_element(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 

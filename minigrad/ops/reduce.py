@@ -52,7 +52,8 @@ def _sum_rule(xp, g, out, x, axis=None, keepdims=False):
 
 
 def _mean_rule(xp, g, out, x, axis=None, keepdims=False):
-    return xp.broadcast_to(_keep(g, x.shape, axis, keepdims) * (1.0 / _count(x.shape, axis)),
+    n = _count(x.shape, axis)  # 0 only when x is empty: the gradient is empty too
+    return xp.broadcast_to(_keep(g, x.shape, axis, keepdims) * (1.0 / n if n else math.nan),
                            x.shape)
 
 
@@ -74,7 +75,7 @@ def _std_fwd(x, axis=None, correction=1, keepdims=False):
 def _var_rule(xp, g, out, x, axis=None, correction=1, keepdims=False):
     n = _count(x.shape, axis) - correction
     centered = x - xp.mean(x, axis=axis, keepdims=True)
-    return _keep(g, x.shape, axis, keepdims) * centered * (2.0 / n)
+    return _keep(g, x.shape, axis, keepdims) * centered * (2.0 / n if n else math.nan)
 
 
 def _std_rule(xp, g, out, x, axis=None, correction=1, keepdims=False):
