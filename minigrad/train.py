@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .optim.lr_scheduler import ReduceLROnPlateau
 from .random import Generator, get_rng
 from .tensor import Tensor
 
@@ -48,6 +49,13 @@ class Callback:
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> bool | None:
         return None
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed run needs to continue exactly (saved in Trainer checkpoints)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` evaluations."""
@@ -55,6 +63,10 @@ class EarlyStopping(Callback):
     def __init__(self, monitor: str = "val_loss", patience: int = 5, mode: str | None = None,
                  min_delta: float = 0.0) -> None:
         metrics = [f.name for f in fields(History)]
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}")
+        if mode not in (None, "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or None, got {mode!r}")
         if monitor not in metrics:
             raise ValueError(f"EarlyStopping: {monitor!r} is not a history metric; use one of "
                              f"{metrics}")
@@ -79,12 +91,20 @@ class EarlyStopping(Callback):
             self.bad += 1
         return self.bad >= self.patience
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "bad": self.bad}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.bad = state["best"], int(state["bad"])
+
 
 class Checkpoint(Callback):
     """Save model, optimizer, scheduler, history and RNG state every ``every`` epochs."""
 
     def __init__(self, path: str | Path, every: int = 1) -> None:
-        self.path, self.every = Path(path), int(every)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"Checkpoint: every must be an integer >= 1, got {every!r}")
+        self.path, self.every = Path(path), every
 
     def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
         if (epoch + 1) % self.every == 0:
@@ -227,10 +247,13 @@ class Trainer:
             for epoch in range(self.epochs_done, self.epochs):
                 for idx in self.batches():
                     self.history.train_loss.append(self.train_step(self.x[idx], self.t[idx]))
-                if self.scheduler is not None:
+                plateau = isinstance(self.scheduler, ReduceLROnPlateau)
+                if self.scheduler is not None and not plateau:
                     self.scheduler.step()
                 self.epochs_done = epoch + 1
                 self._record_eval(self.epochs_done)
+                if plateau:  # it steps on the epoch's evaluation, as torch scripts call it
+                    self.scheduler.step(self._plateau_metric())
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(self._postfix())
@@ -243,6 +266,11 @@ class Trainer:
             if bar is not None:
                 bar.close()
         return self.history
+
+    def _plateau_metric(self) -> float:
+        """The validation loss (the training-set evaluation loss without validation data)."""
+        h = self.history
+        return h.val_loss[-1] if h.val_loss else h.train_eval_loss[-1]
 
     def _postfix(self) -> dict[str, str]:
         h = self.history
@@ -269,6 +297,10 @@ class Trainer:
             state["default_rng"] = _rng_state(None)
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
+        state["callbacks"] = [{"type": type(cb).__name__, "state": cb.state_dict()}
+                              for cb in self.callbacks]
+        state["module_rngs"] = {name: _rng_state(m.generator) for name, m in _own_generators(
+            self.model)}
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -282,6 +314,16 @@ class Trainer:
         _set_rng_state(self.generator, state["rng"])
         if self.generator is not None and "default_rng" in state:
             _set_rng_state(None, state["default_rng"])
+        saved: dict[str, list] = {}  # each callback takes the next saved state of its type
+        for entry in state.get("callbacks", []):
+            saved.setdefault(entry["type"], []).append(entry["state"])
+        for cb in self.callbacks:
+            queue = saved.get(type(cb).__name__)
+            if queue:
+                cb.load_state_dict(queue.pop(0))
+        for name, m in _own_generators(self.model):
+            if name in state.get("module_rngs", {}):
+                _set_rng_state(m.generator, state["module_rngs"][name])
 
     def save_checkpoint(self, path: str | Path) -> None:
         """Write everything needed to resume, atomically (the previous file survives a crash)."""
@@ -312,6 +354,14 @@ def _check_state(state: Any, where: str = "") -> None:
     if missing:
         raise ValueError(f"{where}not a Trainer checkpoint: missing {missing} (write one with "
                          "Trainer.save_checkpoint or the Checkpoint callback)")
+
+
+def _own_generators(model: Any) -> list[tuple[str, Any]]:
+    """(name, module) for every submodule with a generator of its own (``Dropout(generator=)``)."""
+    if not hasattr(model, "named_modules"):
+        return []
+    return [(name, m) for name, m in model.named_modules()
+            if isinstance(getattr(m, "generator", None), Generator)]
 
 
 def _rng_state(generator: Generator | None) -> dict[str, Any]:

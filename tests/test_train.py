@@ -232,3 +232,43 @@ def test_resume_into_a_different_model_names_the_mismatched_keys(tmp_path):
         tr.resume(path)
     with pytest.raises(FileNotFoundError, match="missing.ckpt"):
         tr.resume(tmp_path / "missing.ckpt")
+
+
+def test_resume_equals_uninterrupted_with_early_stopping_plateau_and_an_own_dropout_rng(tmp_path):
+    """EarlyStopping's counters, ReduceLROnPlateau's state and a Dropout's own generator travel
+    in the checkpoint: a resumed run stops at the same epoch with the same numbers."""
+
+    def make(epochs, seed=0, path=None):
+        mg.manual_seed(seed)
+        x, t, xv, tv = _mnist()
+        model = nn.Sequential(nn.Linear(784, 16), nn.ReLU(),
+                              nn.Dropout(0.3, generator=mg.Generator(seed + 7)), nn.Linear(16, 10))
+        opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        cbs = [EarlyStopping("val_loss", patience=2, min_delta=0.5)]
+        if path is not None:
+            cbs.append(Checkpoint(path))
+        return Trainer(model, opt, (x, t), (xv, tv), epochs=epochs, batch_size=50,
+                       scheduler=lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5),
+                       callbacks=cbs, progress=False, generator=mg.Generator(seed))
+
+    full = make(8)
+    full.fit()
+    assert len(full.history.epoch) < 8  # EarlyStopping ended it early
+    path = tmp_path / "ck.ckpt"
+    half = make(4, path=path)  # EarlyStopping has counted one bad epoch by then
+    half.fit()
+    fresh = make(8, seed=3)
+    fresh.resume(path)
+    fresh.fit()
+    assert fresh.history.to_dict() == full.history.to_dict()
+    assert fresh.optimizer.param_groups[0]["lr"] == full.optimizer.param_groups[0]["lr"]
+
+
+def test_bad_callback_arguments_are_refused_when_constructed(tmp_path):
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="every must be an integer >= 1"):
+            Checkpoint(tmp_path / "x", every=bad)
+    with pytest.raises(ValueError, match="patience must be an integer >= 1"):
+        EarlyStopping(patience=0)
+    with pytest.raises(ValueError, match="mode must be"):
+        EarlyStopping(mode="lowest")
