@@ -52,3 +52,28 @@ def test_all_writes_a_summary_and_is_repeatable(tmp_path):
     first = json.loads((tmp_path / "init-activations.json").read_text())["numbers"]
     second = json.loads((again / "init-activations.json").read_text())["numbers"]
     assert first == second  # one seed, the same numbers bit for bit
+
+
+def test_the_search_starts_anew_unless_asked_to_resume(tmp_path):
+    """Published numbers come from the code that runs: a log left in --out (here: one whose
+    first trial says 0.999) is not resumed from by default; --resume continues from it."""
+    from minigrad.tune import storage
+
+    args = ["hyperparameter-search", "--quick", "--out", str(tmp_path), "--no-progress",
+            "--serial"]
+    assert main(args) == 0
+    scores = json.loads((tmp_path / "hyperparameter-search.json").read_text())["numbers"]
+    fresh = {r["index"]: r["score"] for r in scores["round1"]}
+    log = tmp_path / "hyperparameter-search-quick-seed0-round1.jsonl"
+    header, first, *_ = log.read_text().splitlines()
+    record = json.loads(first)
+    record.pop("crc")
+    record["score"] = 0.999
+    stale = header + "\n" + storage._encode(record) + "\n"
+    for extra, expected in (([], fresh[record["index"]]), (["--resume"], 0.999)):
+        log.write_text(stale)
+        (tmp_path / "hyperparameter-search-quick-seed0-round2.jsonl").unlink()
+        assert main(args + extra) == 0
+        out = json.loads((tmp_path / "hyperparameter-search.json").read_text())["numbers"]
+        got = {r["index"]: r["score"] for r in out["round1"]}
+        assert got[record["index"]] == expected, extra

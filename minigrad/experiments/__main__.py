@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "scheduler, e.g. tcp://host:8786")
     p.add_argument("--workers", type=int, help="local worker processes for the search")
     p.add_argument("--serial", action="store_true", help="run the search in this process")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted search from "
+                   "its logs in --out (by default the search starts anew)")
     p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1: the book's "
                    "small matrices run fastest on one thread; 0 keeps the library default)")
     return p
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     executor = "serial" if args.serial else (args.dask or args.workers)
     ctx = Context(out=args.out, seed=args.seed, quick=args.quick, dataset=args.dataset,
-                  progress=not args.no_progress, executor=executor)
+                  progress=not args.no_progress, executor=executor, resume=args.resume)
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     with _limit_blas(args.threads):
         records = _run_all(names, ctx)

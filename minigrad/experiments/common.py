@@ -32,6 +32,7 @@ class Context:
     dataset: str = "mnist"
     progress: bool = True
     executor: Any = None  # for the hyperparameter search: None (local processes), "serial", ...
+    resume: bool = False  # continue the search from its JSON Lines logs in ``out`` (else anew)
     _data: dict = field(default_factory=dict, repr=False)
 
     def data(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], Any]:

@@ -55,6 +55,8 @@ def _search(ctx: Context, space: dict[str, Any], n_trials: int, seed: int, tag: 
     suffix = "-quick" if ctx.quick else ""
     storage = ctx.out / f"hyperparameter-search{suffix}-seed{ctx.seed}-{tag}.jsonl"
     ctx.out.mkdir(parents=True, exist_ok=True)
+    if not ctx.resume and storage.exists():
+        storage.unlink()  # published numbers come from this code, never from an old log
     return tune.random_search(objective, space, n_trials=n_trials, seed=seed,
                               executor=ctx.executor, storage=storage, progress=ctx.progress)
 
@@ -91,7 +93,8 @@ def run(ctx: Context) -> Outcome:
     notes = [f"second round ranges from the top {top_k}: lr {narrowed['lr']}, "
              f"weight decay {narrowed['weight_decay']}",
              "each trial is reproducible from its own seed on any worker; the JSON Lines logs "
-             "beside this file let an interrupted search resume"]
+             "beside this file let an interrupted search resume (--resume); without it the "
+             "search starts anew"]
     numbers = {"round1": first.to_records(), "round2": second.to_records(),
                "narrowed": {k: str(v) for k, v in narrowed.items()}}
     config = {"samples": 500, "val_ratio": 0.2, "hidden": [100] * 6, "epochs": epochs,
