@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -292,6 +293,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.path.startswith("/slow/"):  # promises 1 MB, then trickles 50 bytes a second
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            try:
+                for _ in range(200):
+                    self.wfile.write(b"x" * 5)
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up, as it should
+            self.close_connection = True
+            return None
         if not self.path.startswith("/truncated/"):
             return super().do_GET()
         data = open(os.path.join(self.directory, self.path.split("/")[-1]), "rb").read()
@@ -432,3 +446,19 @@ def test_dataset_readers_refuse_fifo_device_and_directory_at_once(tmp_path):
             assert path in str(err.value)
     with pytest.raises(FileNotFoundError, match="no such IDX file"):
         read_idx(tmp_path / "missing")
+
+
+@pytest.mark.timeout(30)
+def test_a_trickling_server_hits_the_deadline_or_the_minimum_rate(server, tmp_path):
+    """A server sending a few bytes a second never trips a per-read timeout; the total deadline
+    and the minimum average rate end the download, leaving no file."""
+    url, _ = server
+    dest = tmp_path / "dl" / "slow.bin"
+    start = time.monotonic()
+    with pytest.raises(DatasetError, match="download deadline of 1.5 s passed"):
+        download_file([url + "slow/x"], dest, deadline=1.5, min_rate=0.0)
+    assert time.monotonic() - start < 5
+    with pytest.raises(DatasetError, match="download too slow: .* below the minimum of 1000"):
+        download_file([url + "slow/x"], dest, min_rate=1000.0, grace=0.5)
+    assert time.monotonic() - start < 10
+    assert _files(dest.parent) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 
 from .._io import atomic_open, open_regular
@@ -56,12 +57,31 @@ def verify_checksum(path: str, accepted: Sequence[tuple[str, str]], fix: str) ->
         raise DatasetError(f"{path}: {problem}; the file is corrupt or truncated. To fix: {fix}.")
 
 
+class _Pace:
+    """A download's time limits: a total ``deadline`` and, after ``grace`` seconds, a minimum
+    average rate (a server trickling one byte a second never ends a per-read timeout)."""
+
+    def __init__(self, deadline: float, min_rate: float, grace: float) -> None:
+        self.start = time.monotonic()
+        self.deadline, self.min_rate, self.grace = deadline, min_rate, grace
+
+    def check(self, received: int) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed > self.deadline:
+            raise DatasetError(f"download deadline of {self.deadline:g} s passed after "
+                               f"{received} bytes")
+        if elapsed > self.grace and received < self.min_rate * elapsed:
+            raise DatasetError(f"download too slow: {received} bytes in {elapsed:.1f} s, below "
+                               f"the minimum of {self.min_rate:g} bytes/s")
+
+
 def _fetch(
     url: str,
     dest: str,
     accepted: Sequence[tuple[str, str]],
     timeout: float,
     validate: Callable[[str], None] | None,
+    pace: _Pace,
 ) -> None:
     """One attempt: stream ``url`` into a temp file, check it, rename it to ``dest``."""
     import urllib.request  # lazy: keeps `import minigrad` light
@@ -71,7 +91,9 @@ def _fetch(
     with urllib.request.urlopen(request, timeout=timeout) as resp, atomic_open(dest, "wb") as f:
         length = resp.headers.get("Content-Length")
         received = 0
-        while chunk := resp.read(_CHUNK):
+        read = getattr(resp, "read1", resp.read)  # what one receive brings: limits apply often
+        while chunk := read(_CHUNK):
+            pace.check(received + len(chunk))
             f.write(chunk)
             received += len(chunk)
             for h in hashers.values():
@@ -94,12 +116,17 @@ def download_file(
     *,
     timeout: float = 60.0,
     validate: Callable[[str], None] | None = None,
+    deadline: float = 1800.0,
+    min_rate: float = 1024.0,
+    grace: float = 30.0,
 ) -> str:
     """Fetch ``dest`` from the first of ``urls`` that works; return that URL.
 
     ``checksums`` lists accepted ``(algorithm, hexdigest)`` pairs; ``validate(temp_path)`` may
     check the content further. Each failure (network, truncation, checksum, content) moves on to
     the next URL; if all fail, DatasetError lists every attempt. No partial file is ever left.
+    ``timeout`` bounds each network wait, ``deadline`` each mirror's whole download, and after
+    ``grace`` seconds the average rate must stay at least ``min_rate`` bytes/s.
     """
     import http.client  # lazy, like urllib: its ssl import is slow
 
@@ -111,7 +138,7 @@ def download_file(
     for url in urls:
         log.debug("downloading %s -> %s", url, dest)
         try:
-            _fetch(url, dest, checksums, timeout, validate)
+            _fetch(url, dest, checksums, timeout, validate, _Pace(deadline, min_rate, grace))
         except DatasetError as e:
             failures.append(f"{url}: {e}")
         except (OSError, http.client.HTTPException, ValueError) as e:
