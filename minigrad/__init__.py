@@ -109,6 +109,7 @@ from .ops.math import (
     trunc,
 )
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
+from .ops.scan import cummax, cummin, cumprod, cumsum, flip, logcumsumexp, prod
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
 from .serialization import CheckpointError, load, save
@@ -297,4 +298,11 @@ __all__ = [
     "square",
     "tan",
     "trunc",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "flip",
+    "logcumsumexp",
+    "prod",
 ]
