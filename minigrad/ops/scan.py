@@ -95,14 +95,23 @@ def _cumprod_rule(xp, g, out, x, axis=0):
 def _logcumsumexp_rule(xp, g, out, x, axis=0):
     if not x.ndim:
         return g * np.ones((), data_of(x).dtype)
-    # grad_k = sum_{i >= k} g_i exp(x_k - out_i), shifted by each slice's total (a constant)
-    c = np.take(data_of(out), [-1], axis=axis)
+    # grad_k = sum_{i >= k} g_i exp(x_k - out_i); out grows along the axis, so x_k - out_i <= 0
+    c = np.take(data_of(out), [-1], axis=axis)  # each slice's total: a constant shift
     c = np.where(np.isfinite(c), c, 0)
-    return xp.exp(x - c) * _rev_cumsum(xp, g * xp.exp(c - out), axis)
+    if np.all(c - data_of(out) < 600):  # the shifted exponentials cannot overflow: O(n)
+        return xp.exp(x - c) * _rev_cumsum(xp, g * xp.exp(c - out), axis)
+    xe, eye = _pairs(xp, x, axis)  # xe[k, i] = x_k; a wide range: each term on its own, O(n^2)
+    n = x.shape[axis]
+    later = np.triu(np.ones((n, n), bool)).reshape(eye.shape)  # i >= k
+    oe = out.reshape(out.shape[:axis] + (1,) + out.shape[axis:])
+    ge = g.reshape(g.shape[:axis] + (1,) + g.shape[axis:])
+    xk = xp.swapaxes(xe, axis, axis + 1)
+    e = xp.exp(xp.where(later, xk - oe, np.array(-np.inf, data_of(x).dtype)))
+    return xp.sum(e * ge, axis=axis + 1)
 
 
 def _prod_fwd(x, axis=None, keepdims=False):
-    return np.prod(x, axis=axis, keepdims=keepdims)
+    return np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 PROD = defop("prod", _prod_fwd, _prod_rule, saves=((0, OUT),))
