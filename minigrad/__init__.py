@@ -109,7 +109,21 @@ from .ops.math import (
     trunc,
 )
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
-from .ops.scan import cummax, cummin, cumprod, cumsum, flip, logcumsumexp, prod
+from .ops.scan import (
+    all,  # noqa: A004
+    aminmax,
+    any,  # noqa: A004
+    count_nonzero,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    flip,
+    logcumsumexp,
+    prod,
+    std_mean,
+    var_mean,
+)
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
 from .serialization import CheckpointError, load, save
@@ -305,4 +319,10 @@ __all__ = [
     "flip",
     "logcumsumexp",
     "prod",
+    "all",
+    "aminmax",
+    "any",
+    "count_nonzero",
+    "std_mean",
+    "var_mean",
 ]

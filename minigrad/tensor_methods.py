@@ -142,7 +142,6 @@ _METHODS: dict[str, Any] = {
     **{tt.caster(d).__name__: tt.caster(d) for d in dt.DTYPES},  # float(), long(), byte()...
     "isnan": lambda x: Tensor._wrap(np.isnan(x._data)),
     "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
-    "any": lambda x: Tensor._wrap(np.any(x._data)), "all": lambda x: Tensor._wrap(np.all(x._data)),
     **sc.FUNCTIONS,  # prod, cumsum, cumprod, logcumsumexp, cummax, cummin, flip
     **mt.FUNCTIONS, **mt.ALIASES,  # sin, cos, ..., erf, floor, round, sign; arcsin, fix
     "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),

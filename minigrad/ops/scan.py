@@ -19,12 +19,15 @@ from .. import dtypes as _dt
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import OUT, call, data_of, defop
+from . import reduce as _red
 from .reduce import _axes, _keep, gather
 
-__all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "flip"]
+__all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "flip", "var_mean",
+           "std_mean", "aminmax", "count_nonzero", "all", "any"]  # fmt: skip
 
 cummax_type = namedtuple("cummax", ["values", "indices"])
 cummin_type = namedtuple("cummin", ["values", "indices"])
+aminmax_type = namedtuple("aminmax", ["min", "max"])
 
 
 def _scan(fn):
@@ -210,7 +213,60 @@ def _cumext(npfn, kind, name):
 cummax = _cumext(np.maximum, cummax_type, "cummax")
 cummin = _cumext(np.minimum, cummin_type, "cummin")
 
-FUNCTIONS = {name: globals()[name] for name in __all__}
-"""Every public function here, also a Tensor method of the same name."""
+
+
+def _with_mean(spread, name):
+    def fn(input: Any, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
+           keepdim: bool = False, *, correction: float | None = None) -> tuple[Tensor, Tensor]:
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        s = spread(input, dim, unbiased, keepdim, correction=correction)
+        return s, _red.mean(input, dim, keepdim)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``({name[:3]}, mean)`` over ``dim``, as PyTorch (a plain tuple)."
+    return fn
+
+
+var_mean = _with_mean(_red.var, "var_mean")
+std_mean = _with_mean(_red.std, "std_mean")
+
+
+def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(min, max)`` over all elements or ``dim``; ties share each gradient evenly."""
+    x = as_tensor(input)
+    if dim is not None:
+        dim = _dim(x, dim) if x.ndim else _axes(0, dim)[0]
+    return aminmax_type(_red.amin(x, dim, keepdim), _red.amax(x, dim, keepdim))
+
+
+def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    """How many elements are not zero (over ``dim``: an int or a tuple), as int64."""
+    x = as_tensor(input)
+    d = _red._dims(dim, None)
+    axes = _axes(x.ndim, d) if x.ndim else None
+    return Tensor._wrap(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
+
+
+def _logical(npfn, name):
+    def fn(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+        x = as_tensor(input)
+        d = _red._dims(dim, None)
+        axes = _axes(x.ndim, d) if x.ndim and d is not None else None
+        r = npfn(x._data, axis=axes, keepdims=bool(keepdim) and d is not None)
+        dt = np.uint8 if x._data.dtype == np.uint8 else np.bool_  # as PyTorch
+        return Tensor._wrap(np.asarray(r, dtype=dt))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Whether {name} elements (over ``dim``) are true; bool (uint8 for uint8 "
+                  f"input), no gradient, as PyTorch.")
+    return fn
+
+
+all = _logical(np.all, "all")  # noqa: A001
+any = _logical(np.any, "any")  # noqa: A001
+
+FUNCTIONS = {name: globals()[name] for name in __all__ if not name.endswith("_mean")}
+"""The public functions here that are also Tensor methods (PyTorch has no ``x.var_mean()``)."""
 INPLACE = {"cumsum": CUMSUM, "cumprod": CUMPROD}
 """The ops behind ``x.cumsum_(dim)`` and ``x.cumprod_(dim)``."""
