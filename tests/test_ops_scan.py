@@ -222,3 +222,77 @@ def test_logcumsumexp_is_stable_for_large_values():
     fn = CALLS["logcumsumexp"]
     for x, y in zip(_grads(mg, fn, a, np.ones_like(a)), _grads(torch, fn, a, np.ones_like(a))):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+
+
+SPREAD = {
+    "var_dim_unbiased": lambda L, x: L.var(x, 0, True),
+    "std_method_positional": lambda L, x: x.std(1, False, True),
+    "var_bool_first": lambda L, x: L.var(x, False),
+    "var_float_correction": lambda L, x: L.var(x, dim=1, correction=0.5, keepdim=True),
+    "std_float_correction": lambda L, x: x.std(correction=1.5),
+    "var_mean": lambda L, x: L.var_mean(x, 0, True),
+    "var_mean_correction": lambda L, x: L.var_mean(x, dim=(0, 1), correction=2, keepdim=True),
+    "std_mean": lambda L, x: L.std_mean(x, 1, False, True),
+    "std_mean_all": lambda L, x: L.std_mean(x),
+    "aminmax": lambda L, x: L.aminmax(x),
+    "aminmax_dim": lambda L, x: L.aminmax(x, dim=1),
+    "aminmax_neg_keepdim": lambda L, x: x.aminmax(dim=-2, keepdim=True),
+}
+
+
+def _joined(fn):
+    """A tuple-returning call as one tensor, weighted so each part's gradient counts."""
+    def joined(L, x):
+        r = fn(L, x)
+        if not isinstance(r, tuple):
+            return r
+        return r[0] * 1.5 + r[1] * -0.7
+
+    return joined
+
+
+@pytest.mark.parametrize("data", ["random", "ties"])
+@pytest.mark.parametrize("name", sorted(SPREAD))
+def test_spread_and_aminmax_values_and_gradients(name, data):
+    a = DATA[data]
+    fn = SPREAD[name]
+    m, t = _pair(a, "float64")
+    got, want = fn(mg, m), fn(torch, t)
+    assert type(got).__name__ == type(want).__name__.split(".")[-1] or isinstance(want, tuple)
+    for x, y in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        _check(x, y, 1e-12)
+    if name.startswith("aminmax"):
+        assert got._fields == ("min", "max")
+    j = _joined(fn)
+    v = np.random.default_rng(3).standard_normal(tuple(j(torch, t).shape))
+    for x, y in zip(_grads(mg, j, a, v), _grads(torch, j, a, v)):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool"])
+def test_count_nonzero_all_any_as_torch(dtype):
+    a = np.array([[[1, 0, 2], [0, 0, 0]], [[3, 1, 1], [0, 4, 0]]]).astype(dtype)
+    m, t = _pair(a, dtype)
+    for dim in (None, 0, -1, (0, 2), (0, 1, 2)):
+        kw = {} if dim is None else {"dim": dim}
+        _check(mg.count_nonzero(m, **kw), torch.count_nonzero(t, **kw), 0)
+        _check(m.count_nonzero(**kw), t.count_nonzero(**kw), 0)
+        for name in ("all", "any"):
+            _check(getattr(mg, name)(m, **kw), getattr(torch, name)(t, **kw), 0)
+            if dim is not None:
+                _check(getattr(m, name)(dim, True), getattr(t, name)(dim, True), 0)
+    z, zt = _pair(0.0, "float64")
+    for name in ("all", "any"):
+        _check(getattr(mg, name)(z, 0, keepdim=True), getattr(torch, name)(zt, 0, keepdim=True),
+               0)
+    _check(mg.count_nonzero(z), torch.count_nonzero(zt), 0)
+
+
+def test_aminmax_zero_dim_and_integers():
+    for a, dtype in ((np.array(2.5), "float64"), (np.array([[3, 1], [1, 7]]), "int64")):
+        m, t = _pair(a, dtype)
+        for kw in ({}, {"dim": 0}, {"dim": -1, "keepdim": True}):
+            got, want = mg.aminmax(m, **kw), torch.aminmax(t, **kw)
+            _check(got.min, want.min, 0)
+            _check(got.max, want.max, 0)
