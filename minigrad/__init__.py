@@ -109,6 +109,21 @@ from .ops.math import (
     trunc,
 )
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
+from .ops.scan import (
+    all,  # noqa: A004
+    aminmax,
+    any,  # noqa: A004
+    count_nonzero,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    flip,
+    logcumsumexp,
+    prod,
+    std_mean,
+    var_mean,
+)
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
 from .serialization import CheckpointError, load, save
@@ -297,4 +312,17 @@ __all__ = [
     "square",
     "tan",
     "trunc",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "flip",
+    "logcumsumexp",
+    "prod",
+    "all",
+    "aminmax",
+    "any",
+    "count_nonzero",
+    "std_mean",
+    "var_mean",
 ]

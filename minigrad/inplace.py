@@ -343,6 +343,7 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
 from .dtypes import check_inplace_result, get_default_dtype  # noqa: E402
 from .ops import elementwise as ew  # noqa: E402
 from .ops import math as mt  # noqa: E402
+from .ops import scan as sc  # noqa: E402
 
 
 def _math_(name: str, op: Any):
@@ -362,6 +363,29 @@ def _math_(name: str, op: Any):
     return method
 
 
+_C = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+      "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+      "bool": "bool"}
+
+
+def _scan_(name: str, op: Any):
+    """``x.cumsum_(dim)``: the scan in ``x``'s memory and dtype, as PyTorch."""
+
+    def method(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+        dt = self._data.dtype
+        if dtype is not None and np.dtype(dtype) != dt:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_C.get(dt.name, dt.name)} "
+                               f"and output tensor dtype {_C.get(np.dtype(dtype).name)} should "
+                               f"match")
+        if dt.kind == "b":
+            raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+        return inplace(op, self, axis=sc._dim(self, dim))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}`` along ``dim``."
+    return method
+
+
 _METHODS = {
     "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV, "div"),
     "pow_": pow_, "clamp_": clamp_, "clip_": clamp_, "fill_": fill_, "zero_": zero_,
@@ -370,6 +394,7 @@ _METHODS = {
     "sqrt_": _unary_(ew.SQRT), "abs_": _unary_(ew.ABS), "tanh_": _unary_(ew.TANH),
     "sigmoid_": _unary_(ew.SIGMOID), "relu_": _unary_(ew.RELU),
     **{name + "_": _math_(name, op) for name, op in mt.INPLACE.items()},
+    **{name + "_": _scan_(name, op) for name, op in sc.INPLACE.items()},
     "__iadd__": lambda self, other: add_(self, other),
     "__isub__": lambda self, other: sub_(self, other),
     "__imul__": _binary_(ew.MUL), "__itruediv__": _binary_(ew.DIV, "div"),

@@ -15,6 +15,7 @@ from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import math as mt
 from .ops import reduce as red
+from .ops import scan as sc
 from .ops import shape as sh
 from .tensor import Tensor, as_pair
 
@@ -141,7 +142,7 @@ _METHODS: dict[str, Any] = {
     **{tt.caster(d).__name__: tt.caster(d) for d in dt.DTYPES},  # float(), long(), byte()...
     "isnan": lambda x: Tensor._wrap(np.isnan(x._data)),
     "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
-    "any": lambda x: Tensor._wrap(np.any(x._data)), "all": lambda x: Tensor._wrap(np.all(x._data)),
+    **sc.FUNCTIONS,  # prod, cumsum, cumprod, logcumsumexp, cummax, cummin, flip
     **mt.FUNCTIONS, **mt.ALIASES,  # sin, cos, ..., erf, floor, round, sign; arcsin, fix
     "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),
 }  # fmt: skip

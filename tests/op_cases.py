@@ -175,6 +175,42 @@ reduction("std", "std", gap=0.05, min_count=2)  # sqrt has a kink at zero spread
 reduction("logsumexp", "logsumexp")
 
 
+@case("prod")
+def _(draw):
+    shape = shape_(draw)
+    d = None if not shape or draw(st.booleans()) else draw(st.integers(-len(shape), len(shape) - 1))
+    keep = draw(st.booleans())
+    x = values(draw, shape, 0.5, 1.5) * draw(st.sampled_from([1.0, -1.0]))
+    zeros = draw(hnp.arrays(np.bool_, shape)) if draw(st.booleans()) else np.zeros(shape, bool)
+    x = np.where(zeros, 0.0, x)  # one zero, several, or none: the gradient is exact for each
+    return ((lambda t: t.prod()) if d is None else (lambda t: t.prod(d, keepdim=keep)),
+            [leaf(x)], {})
+
+
+def scan(name, method, zeros=False, gap=None):
+    @case(name)
+    def _(draw):
+        shape = shape_(draw)
+        d = draw(st.integers(-len(shape), len(shape) - 1)) if shape else 0
+        x = values(draw, shape, gap=gap)
+        if zeros and draw(st.booleans()):
+            x = np.where(draw(hnp.arrays(np.bool_, shape)), 0.0, x)
+        return (lambda t: getattr(t, method)(d)), [leaf(x)], {}
+
+
+scan("cumsum", "cumsum")
+scan("cumprod", "cumprod", zeros=True)
+scan("logcumsumexp", "logcumsumexp")
+
+
+@case("flip")
+def _(draw):
+    shape = shape_(draw, min_dims=1)
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape),
+                         unique=True))
+    return (lambda t: t.flip(dims)), [leaf(values(draw, shape))], {}
+
+
 @case("gather")
 def _(draw):
     shape = shape_(draw, min_dims=1)

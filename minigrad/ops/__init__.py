@@ -114,6 +114,7 @@ from . import (  # noqa: E402,F401  (fill the table)
     linalg,
     math,
     reduce,
+    scan,
     shape,
     tensor_xp,  # noqa: E402,F401
 )

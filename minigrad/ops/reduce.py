@@ -205,21 +205,24 @@ logsumexp = _reducer(LOGSUMEXP, "``log(sum(exp(x)))`` over ``dim``, stable for l
 
 
 def _spread(op, name: str):
-    def fn(x: Any, dim: Axis = None, *, correction: int | None = None, unbiased: bool | None = None,
-           keepdim: bool = False, axis: Axis = None, keepdims: bool | None = None):
+    def fn(x: Any, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+           correction: float | None = None, axis: Axis = None, keepdims: bool | None = None):
         x = as_tensor(x)
         if x._data.dtype.kind != "f":
             raise RuntimeError("std and var only support floating point and complex dtypes")
+        if isinstance(dim, bool):  # var(x, True): PyTorch's var(input, unbiased)
+            dim, unbiased = None, dim
         d = _dims(dim, axis)
         _axes(x.ndim, d)
-        c = 1 if correction is None else int(correction)
+        c = 1 if correction is None else correction
         if unbiased is not None:
             c = int(bool(unbiased))
         return apply(op, x, axis=d, correction=c,
                      keepdims=bool(keepdim if keepdims is None else keepdims))
 
     fn.__name__ = name
-    fn.__doc__ = f"{name} over ``dim`` with Bessel's ``correction`` (1 by default, as PyTorch)."
+    fn.__doc__ = (f"{name} over ``dim`` with Bessel's ``correction`` (1 by default, a float "
+                  f"allowed), or ``unbiased`` (positionally too), as PyTorch.")
     return fn
 
 
