@@ -100,9 +100,9 @@ def _plan(zf: zipfile.ZipFile, archive_size: int, error: Callable) -> list:
                       f"{info.file_size} bytes")
         limit = max(_RATIO_FLOOR, _MAX_RATIO * info.compress_size)
         if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > limit:
-            raise err(f"deflated member declares {info.file_size} bytes from "
-                      f"{info.compress_size} compressed bytes (over the {_MAX_RATIO}:1 ratio "
-                      "limit; a decompression bomb?)")
+            raise err(f"deflated member declares shape {shape} of {dtype} ({declared} data "
+                      f"bytes, {info.file_size} in all) from {info.compress_size} compressed "
+                      f"bytes, over the {_MAX_RATIO}:1 ratio limit (a decompression bomb?)")
         plan.append((info, shape, fortran, dtype, fp.pos))
     return plan
 
