@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._io import atomic_open, open_regular
+from ._npz import DEFAULT_MAX_BYTES, read_npz
 from .tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError", "FORMAT", "VERSION"]
@@ -192,8 +193,8 @@ class _Decoder:
         return self._tensors[value]
 
 
-def _read_manifest(path: str, npz: Any) -> dict:
-    names = set(npz.files)
+def _read_manifest(path: str, npz: dict[str, np.ndarray]) -> dict:
+    names = set(npz)
     if _MANIFEST not in names or _MANIFEST_SHA not in names:
         raise CheckpointError(f"{path}: not a minigrad checkpoint (no manifest inside the .npz)")
     blob_arr, sha_arr = npz[_MANIFEST], npz[_MANIFEST_SHA]
@@ -223,7 +224,7 @@ def _read_manifest(path: str, npz: Any) -> dict:
     return manifest
 
 
-def _read_arrays(path: str, npz: Any, table: dict) -> dict[str, np.ndarray]:
+def _read_arrays(path: str, npz: dict, table: dict) -> dict[str, np.ndarray]:
     arrays = {}
     for name, meta in table.items():
         arr = npz[name]
@@ -240,16 +241,30 @@ def _read_arrays(path: str, npz: Any, table: dict) -> dict[str, np.ndarray]:
 
 
 def load(
-    f: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None, **_: Any
+    f: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None, *,
+    max_bytes: int = DEFAULT_MAX_BYTES, **_: Any
 ) -> Any:
     """Read a checkpoint written by ``save``; Tensors come back as Tensors not requiring grad.
 
     ``map_location`` and ``weights_only`` are accepted for PyTorch scripts and ignored: there is
     one device, and loading never unpickles anything.
+
+    Memory is bounded by the file: before any array is allocated, each member's declared shape
+    x dtype must match its size in the zip directory (stored members: the bytes really in the
+    file; deflated ones: at most 128x their compressed size, or 1 MiB), and all arrays together
+    must fit in ``max_bytes`` (default 8 GiB); data is never inflated past the declared size.
+    Otherwise ``CheckpointError`` names the file, the member and the numbers.
     """
     if not isinstance(f, str | os.PathLike):
         raise TypeError(f"load: expected a file path, got {type(f).__name__}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise TypeError(f"load: max_bytes must be a non-negative int, got {max_bytes!r}")
     path = os.fspath(f)
+
+    def error(member: str | None, problem: str) -> CheckpointError:
+        where = f"{path}: member {member!r}" if member is not None else path
+        return CheckpointError(f"{where}: {problem}")
+
     # FileNotFoundError (with the path) when missing; CheckpointError at once for a FIFO, a
     # device or a directory (read from the one descriptor checked, never reopened by name)
     with open_regular(path, CheckpointError, "checkpoint file") as fh:
@@ -260,9 +275,9 @@ def load(
             raise CheckpointError(f"{path}: not a minigrad checkpoint (not a zip/.npz archive)")
         fh.seek(0)
         try:
-            with np.load(fh, allow_pickle=False) as npz:
-                manifest = _read_manifest(path, npz)
-                arrays = _read_arrays(path, npz, manifest["arrays"])
+            npz = read_npz(fh, os.fstat(fh.fileno()).st_size, max_bytes, error)
+            manifest = _read_manifest(path, npz)
+            arrays = _read_arrays(path, npz, manifest["arrays"])
             return _Decoder(path, arrays).decode(manifest["root"])
         except CheckpointError:
             raise

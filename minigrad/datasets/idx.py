@@ -4,6 +4,9 @@ IDX layout: two zero bytes, a dtype code, the number of dimensions, one big-endi
 dimension, then the array in C order, big-endian. ``read_idx`` checks all of it and turns any
 problem (bad magic, truncated or oversized payload, bad gzip, unexpected shape) into a
 ``DatasetError`` that names the file and says how to fix it; it never raises anything else.
+Memory is bounded by the file: the declared shape is checked against the file's length (raw)
+or at most 64x its size (gzip, or 64 MiB) and the caller's expected shape before any data is
+read, and a gzip stream is inflated in bounded reads, never past the declared size + 1 byte.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {dt.newbyteorder("=") if dt.itemsize > 1 else dt: code for code, dt in IDX_DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 22
+_GZ_RATIO = 64  # a .gz may declare 64x its size (MNIST's are ~5x; deflate reaches ~1032x)
+_GZ_FLOOR = 64 << 20  # ... or 64 MiB whatever its size (MNIST's largest file is 47 MB)
 _FIX = "delete the file and download it again (download=True), or point root= at good copies"
 
 
@@ -54,8 +59,11 @@ def _read_exact(stream: io.IOBase, n: int) -> bytearray:
     return out
 
 
-def _parse(stream: io.IOBase, name: str, available: int | None) -> np.ndarray:
-    """Parse one IDX stream; ``available`` is the stream's size when known (raw files, bytes)."""
+def _parse(stream: io.IOBase, name: str, available: int | None, compressed: int | None,
+           expect: tuple) -> np.ndarray:
+    """Parse one IDX stream; ``available`` is its size when known (raw files, bytes),
+    ``compressed`` the gzip file's size. Nothing is read past the header (so nothing allocated)
+    until the declared shape is checked against those sizes and ``expect`` (dtype, shape)."""
     head = _read_exact(stream, 4)
     if len(head) < 4:
         raise _fail(name, f"file is {len(head)} bytes long, too short for an IDX header")
@@ -84,6 +92,13 @@ def _parse(stream: io.IOBase, name: str, available: int | None) -> np.ndarray:
             f"size mismatch ({kind}): header declares shape {dims} of {dtype.name} "
             f"({header + nbytes} bytes with the header) but the data is {available} bytes",
         )
+    if compressed is not None and header + nbytes > max(_GZ_FLOOR, _GZ_RATIO * compressed):
+        raise _fail(
+            name,
+            f"header declares shape {dims} of {dtype.name} ({header + nbytes} bytes) from "
+            f"{compressed} bytes of gzip, over the {_GZ_RATIO}:1 limit (a decompression bomb?)",
+        )
+    _check_expectations(dtype.newbyteorder("="), dims, name, *expect)
     payload = _read_exact(stream, nbytes)
     if len(payload) < nbytes:
         raise _fail(
@@ -100,22 +115,23 @@ def _parse(stream: io.IOBase, name: str, available: int | None) -> np.ndarray:
 
 
 def _check_expectations(
-    arr: np.ndarray,
+    dtype: np.dtype,
+    shape: tuple,
     name: str,
     expect_dtype: np.dtype | None,
     expect_shape: Sequence[int | None] | None,
 ) -> None:
-    if expect_dtype is not None and arr.dtype != np.dtype(expect_dtype):
+    if expect_dtype is not None and dtype != np.dtype(expect_dtype):
         want = np.dtype(expect_dtype).name
-        raise _fail(name, f"expected dtype {want}, file holds {arr.dtype.name}")
+        raise _fail(name, f"expected dtype {want}, file holds {dtype.name}")
     if expect_shape is not None:
         want = tuple(expect_shape)
-        ok = len(want) == arr.ndim and all(
-            w is None or w == s for w, s in zip(want, arr.shape, strict=True)
+        ok = len(want) == len(shape) and all(
+            w is None or w == s for w, s in zip(want, shape, strict=True)
         )
         if not ok:
             shown = tuple("N" if w is None else w for w in want)
-            raise _fail(name, f"wrong dims: expected shape {shown}, file holds {arr.shape}")
+            raise _fail(name, f"wrong dims: expected shape {shown}, file holds {shape}")
 
 
 def read_idx(
@@ -148,11 +164,12 @@ def read_idx(
         is_gzip = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
     try:
-        if is_gzip:
+        expect = (expect_dtype, expect_shape)
+        if is_gzip:  # GzipFile.read(n) inflates at most n bytes: reads are bounded by _parse
             with gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-                arr = _parse(gz, label, None)
+                arr = _parse(gz, label, None, size, expect)
         else:
-            arr = _parse(raw, label, size)
+            arr = _parse(raw, label, size, None, expect)
     except DatasetError:
         raise
     except (OSError, EOFError, zlib.error, struct.error, ValueError, MemoryError) as e:
@@ -162,7 +179,6 @@ def read_idx(
         raw.close()
     if not arr.flags.writeable:
         arr = arr.copy()
-    _check_expectations(arr, label, expect_dtype, expect_shape)
     return arr
 
 
