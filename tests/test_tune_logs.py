@@ -4,6 +4,8 @@ search that reads them, and objectives checked before any trial runs."""
 from __future__ import annotations
 
 import json
+import re
+import warnings
 
 import pytest
 import tune_objectives as objectives
@@ -147,14 +149,16 @@ def test_injected_record_never_becomes_best(tmp_path, monkeypatch, inject):
     expected = serial(objectives.quadratic, n=6, storage=path)
     records = sorted(trial_lines(path), key=lambda r: r["index"])
     rerun = inject(path, records)
-    with pytest.warns(RuntimeWarning, match="ignoring 1 record.*line [0-9]+ "):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         loaded = load_results(path)
-    assert [t.key() for t in loaded] == [t.key() for t in expected if t.seed != rerun]
-    monkeypatch.setenv("TUNE_CALL_LOG", str(calls))
-    with pytest.warns(RuntimeWarning, match="no trial of this search could have written"):
+        monkeypatch.setenv("TUNE_CALL_LOG", str(calls))
         got = serial(objectives.quadratic, n=6, storage=path)
-    assert got == expected and got.best.score < 1e9
-    assert _calls(calls) == ([] if rerun is None else [rerun])
+    assert loaded.best.score < 1e9 and got.best.score < 1e9  # the forged score of 1e9 lost
+    assert [t.key() for t in loaded] == [t.key() for t in expected if t.seed != rerun]
+    assert got == expected and _calls(calls) == ([] if rerun is None else [rerun])
+    assert len(caught) == 2 and all(w.category is RuntimeWarning for w in caught)
+    assert all(re.search("ignoring 1 record.*line [0-9]+ [(]", str(w.message)) for w in caught)
 
 
 # -- objective signatures -------------------------------------------------------------------
