@@ -28,6 +28,7 @@ __all__ = [
     "sometimes_bad",
     "deadly",
     "default_rng_user",
+    "params_only",
     "tiny_training",
     "SPACE",
     "CURVES_SPACE",
@@ -117,6 +118,13 @@ def deadly(params: dict, seed: int) -> float:
 
 def default_rng_user(params: dict, seed: int) -> float:
     """Draws from minigrad's *default* generator, which the search seeds per trial."""
+    from minigrad.random import get_rng
+
+    return float(get_rng().normal() + params["lr"])
+
+
+def params_only(params: dict) -> float:
+    """``default_rng_user`` without the seed argument: ``objective(params)`` is seeded too."""
     from minigrad.random import get_rng
 
     return float(get_rng().normal() + params["lr"])

@@ -6,8 +6,10 @@
                             executor=make_executor("tcp://host:8786"), storage="round1.jsonl")
     space2 = narrow(results, top_k=20)
 
-``objective(params, seed)`` is a picklable top-level function returning a score or a dict with
-``"score"`` and JSON-able extras (e.g. per-epoch ``train_acc`` / ``val_acc`` curves).
+``objective(params, seed)`` (or ``objective(params)``) is a picklable top-level function
+returning a score or a dict with ``"score"`` and JSON-able extras (e.g. per-epoch ``train_acc``
+/ ``val_acc`` curves). The log's header fingerprints the search; a log of another search is
+refused (``reuse=True`` adopts one whose objective or ``version=`` changed).
 """
 
 from minigrad.tune.executors import (

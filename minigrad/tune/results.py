@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from minigrad.tune.space import space_from_dict
-from minigrad.tune.storage import read_log
+from minigrad.tune.storage import read_log, screen_records
 from minigrad.tune.trial import Trial
 
 __all__ = ["SearchResults", "load_results"]
@@ -108,8 +108,11 @@ class SearchResults:
 
 
 def load_results(path: str | os.PathLike) -> SearchResults:
-    """The table stored in a results log (finished trials only), e.g. to ``narrow`` it later."""
+    """The table stored in a results log (finished trials only), e.g. to ``narrow`` it later.
+
+    Records no trial of the logged search could have written are left out with a warning.
+    """
     header, records, _ = read_log(path)
-    latest = {r["index"]: r for r in records}
+    latest = screen_records(path, header, records)
     trials = [Trial.from_record(latest[i]) for i in sorted(latest)]
     return SearchResults(trials, space_from_dict(header["space"]), header.get("mode", "max"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import inspect
 import numbers
 import os
 import warnings
@@ -97,6 +98,7 @@ def _in_flight_limit(executor: cf.Executor) -> int | None:
 
 def _drive(
     objective: Callable,
+    takes_seed: bool,
     plan: _Plan,
     executor: cf.Executor,
     owned: bool,
@@ -129,7 +131,7 @@ def _drive(
                     break  # a trial whose worker died runs alone, so a second death is its own
                 index = todo.popleft()
                 try:
-                    future = executor.submit(run_trial, objective, index, *plan[index])
+                    future = executor.submit(run_trial, objective, index, *plan[index], takes_seed)
                 except cf.BrokenExecutor:
                     todo.appendleft(index)
                     broken = True
@@ -184,8 +186,50 @@ def _check_args(n_trials: Any, seed: Any, mode: str, max_retries: Any) -> None:
         raise ValueError(f"mode must be 'max' (e.g. accuracy) or 'min' (e.g. loss), got {mode!r}")
 
 
+def _takes_seed(objective: Callable) -> bool:
+    """Whether to call ``objective(params, seed)`` (else ``objective(params)``), checked here in
+    the parent so that a wrong signature fails at once instead of in every trial."""
+    try:
+        signature = inspect.signature(objective)
+    except (TypeError, ValueError):  # some builtins and C callables: assume the documented form
+        return True
+    for args, takes_seed in ((({}, 0), True), (({},), False)):
+        try:
+            signature.bind(*args)
+        except TypeError:
+            continue
+        return takes_seed
+    raise TypeError(
+        f"objective must accept (params) or (params, seed), but its signature is "
+        f"{_name(objective)}{signature}"
+    )
+
+
+def _name(objective: Callable) -> str:
+    """``module.qualname`` of the objective (of its class for a callable instance)."""
+    named = objective if hasattr(objective, "__qualname__") else type(objective)
+    return f"{getattr(named, '__module__', None)}.{named.__qualname__}"
+
+
+def _fingerprint(
+    objective: Callable, space: dict[str, Any], n_trials: int, seed: int, mode: str, version: Any
+) -> dict[str, Any]:
+    """The search's header in its log: what must match for a rerun to resume from it."""
+    import minigrad
+
+    return {
+        "space": space_to_dict(space),
+        "n_trials": int(n_trials),
+        "seed": int(seed),
+        "mode": mode,
+        "objective": _name(objective),
+        "user_version": version,
+        "minigrad": minigrad.__version__,
+    }
+
+
 def random_search(
-    objective: Callable[[dict[str, Any], int], Any],
+    objective: Callable[..., Any],
     space: Mapping[str, Any],
     n_trials: int,
     seed: int,
@@ -196,8 +240,11 @@ def random_search(
     progress: bool = True,
     max_retries: int = 3,
     retry_errors: bool = False,
+    version: Any = None,
+    reuse: bool = False,
 ) -> SearchResults:
-    """Run ``n_trials`` random trials of ``objective(params, seed)`` and return them best first.
+    """Run ``n_trials`` random trials of ``objective(params, seed)`` (or ``objective(params)``)
+    and return them best first.
 
     ``objective`` returns a score or a dict with ``"score"`` plus JSON-able extras (curves).
     Trial ``i`` draws its params and seed from ``(seed, i)`` alone (see ``sample_trial``), so
@@ -206,18 +253,26 @@ def random_search(
     is appended as it lands and a rerun resumes, running only the missing trials (and, with
     ``retry_errors``, the failed ones). A trial that raises is recorded, not fatal; one whose
     worker dies is re-run up to ``max_retries`` times.
+
+    The log's header fingerprints the search (space, seed, mode, the objective's
+    ``module.qualname``, ``version`` (yours: bump it when the objective's code changes) and
+    minigrad's version); a log of another search is refused. ``reuse=True`` adopts one whose
+    objective, version, minigrad or mode differ (never another space or seed). ``n_trials``
+    may grow between runs: only the new trials run. Records no trial of this search could
+    have written are ignored with a warning (see ``minigrad.tune.storage``).
     """
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {objective!r}")
+    takes_seed = _takes_seed(objective)
     _check_args(n_trials, seed, mode, max_retries)
     space = _check_space(space)
-    config = {"space": space_to_dict(space), "n_trials": int(n_trials), "seed": int(seed)}
-    log = TrialLog(storage, {**config, "mode": mode}) if storage is not None else None
+    config = _fingerprint(objective, space, n_trials, seed, mode, version)
+    log = TrialLog(storage, config, reuse=reuse) if storage is not None else None
     try:
         done = {}
         for index, record in (log.records if log else {}).items():
             trial = Trial.from_record(record)
-            if trial.ok or not retry_errors:
+            if index < n_trials and (trial.ok or not retry_errors):
                 done[index] = trial
         plan = {i: sample_trial(space, seed, i) for i in range(n_trials) if i not in done}
         bar = _Progress(n_trials, done, mode, progress)
@@ -237,7 +292,7 @@ def random_search(
                     ex, owned = executor, False
                 else:
                     ex, owned = make_executor(executor), True
-                ex, owned = _drive(objective, plan, ex, owned, max_retries, finish)
+                ex, owned = _drive(objective, takes_seed, plan, ex, owned, max_retries, finish)
                 if owned:
                     ex.shutdown(wait=True)
         finally:

@@ -1,6 +1,7 @@
 """One trial: the record a worker returns and the log stores, and the function workers run.
 
-The objective is a picklable top-level function ``objective(params: dict, seed: int)`` returning
+The objective is a picklable top-level function ``objective(params: dict, seed: int)`` (or
+``objective(params)``: its randomness is still seeded per trial, see ``run_trial``) returning
 a number (the score) or a dict with a ``"score"`` key plus JSON-able extras such as per-epoch
 curves. Everything it returns is normalised to plain JSON types in the worker, so a result read
 back from the log equals the one computed live.
@@ -98,7 +99,11 @@ def _score_and_extras(out: Any) -> tuple[float, dict[str, Any]]:
 
 
 def run_trial(
-    objective: Callable[[dict, int], Any], index: int, params: dict[str, Any], seed: int
+    objective: Callable[..., Any],
+    index: int,
+    params: dict[str, Any],
+    seed: int,
+    takes_seed: bool = True,
 ) -> dict[str, Any]:
     """Run one trial where it lands (any worker) and return its record; never raises for the
     objective's errors, which are recorded so one bad trial does not stop the search.
@@ -112,7 +117,8 @@ def run_trial(
     fields: dict[str, Any]
     try:
         with _random.use_generator(_random.Generator(seed)):
-            score, extras = _score_and_extras(objective(dict(params), seed))
+            args = (dict(params), seed) if takes_seed else (dict(params),)
+            score, extras = _score_and_extras(objective(*args))
         fields = {"status": "ok", "score": score, "extras": extras}
     except Exception as exc:
         fields = {
