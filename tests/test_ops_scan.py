@@ -296,3 +296,14 @@ def test_aminmax_zero_dim_and_integers():
             got, want = mg.aminmax(m, **kw), torch.aminmax(t, **kw)
             _check(got.min, want.min, 0)
             _check(got.max, want.max, 0)
+
+
+@pytest.mark.parametrize("name", ["prod", "cumprod"])
+def test_products_that_underflow_differentiate_exactly(name):
+    """Tiny factors whose product underflows to 0 take the exact (no division) rule: the first
+    and second derivatives stay right, as in torch."""
+    from minigrad.testing import gradgradcheck
+
+    x = mg.tensor([2.4e-228, 3.0e-228, 0.5], dtype=mg.float64, requires_grad=True)
+    fn = (lambda t: t.prod()) if name == "prod" else (lambda t: t.cumprod(0))
+    gradgradcheck(fn, [x], atol=1e-4, rtol=1e-3)

@@ -72,7 +72,7 @@ def _others(xp: Any, x: Any, axis: int | None) -> Any:
 
 def _prod_rule(xp, g, out, x, axis=None, keepdims=False):
     gk = _keep(g, x.shape, axis, keepdims)
-    if not (data_of(x) == 0).any():
+    if not (data_of(out) == 0).any():  # a zero input, or a product that underflowed: exact path
         return gk * (_keep(out, x.shape, axis, keepdims) / x)
     return gk * _others(xp, x, axis)
 
@@ -84,7 +84,7 @@ def _cumsum_rule(xp, g, out, x, axis=0):
 def _cumprod_rule(xp, g, out, x, axis=0):
     if not x.ndim:
         return g * np.ones((), data_of(x).dtype)
-    if not (data_of(x) == 0).any():
+    if not (data_of(out) == 0).any():  # a zero input, or a product that underflowed: exact
         return _rev_cumsum(xp, g * out, axis) / x
     # grad_k = sum_{i >= k} g_i prod_{j <= i, j != k} x_j, exact with zeros (O(n^2) memory)
     xe, eye = _pairs(xp, x, axis)
