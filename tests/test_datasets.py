@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -313,6 +314,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_WR)  # FIN after the bytes: the client reads them all
         self.close_connection = True
 
 
