@@ -1,8 +1,8 @@
-"""The graph and the engine: grad mode, graph nodes, applying ops, the iterative backward pass.
+"""The graph: grad mode (per thread), graph nodes, applying ops, and the backward/grad API.
 
-A node keeps the op, its input Tensors and its parameters, never its output, so a graph is freed by
-reference counting as soon as nobody holds its root. The backward pass sorts the graph iteratively
-(no recursion limit) and reduces every broadcast gradient back to its input's shape in one place.
+A node keeps the op, its input Tensors, their histories, its parameters and the output's array,
+never the output Tensor, so a graph is freed by reference counting as soon as nobody holds its
+root. The walk itself (iterative, no recursion limit) is in :mod:`minigrad.engine`.
 """
 
 from __future__ import annotations
@@ -131,8 +131,7 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op.forward`` on the inputs' arrays and, when a gradient is wanted, record a Node."""
     if _views.rebased:  # some base got a new history in place: its views follow it
         for t in inputs:
-            if t._base is not None and t._view_at is not t._base._node:
-                _views.refresh(t)
+            _views.follow(t)
     try:
         data = op.forward(*[t._data for t in inputs], **params)
     except ValueError as e:

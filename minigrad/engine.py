@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import autograd
+from .dtypes import torch_name
 
 if TYPE_CHECKING:
     from .autograd import Node
     from .tensor import Tensor
 
-__all__ = ["run_backward", "sum_to"]
+__all__ = ["run_backward", "sum_to", "shell"]
 
 
 def sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
@@ -108,8 +109,9 @@ def _root_grad(t: Tensor, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _shell(data: np.ndarray, node: Node | None, like: Tensor | None = None) -> Tensor:
-    """A Tensor standing for a past history (``node``) of ``data``: what create_graph rules read."""
+def shell(data: np.ndarray, node: Node | None, like: Tensor | None = None) -> Tensor:
+    """A Tensor standing for a past history (``node``) of ``data``, sharing ``like``'s version
+    counter: what create_graph rules read, and an in-place op's record of the old value."""
     t = _new_tensor(data)
     t._node = node
     t.requires_grad = node is not None or (like is not None and like.requires_grad)
@@ -133,8 +135,8 @@ def run_backward(
     found: dict[int, Any] = {}
     root_nodes = []
     for n, (r, g) in enumerate(zip(roots, grad_roots)):
-        if _views.rebased and r._base is not None and r._view_at is not r._base._node:
-            _views.refresh(r)
+        if _views.rebased:
+            _views.follow(r)
         if not r.requires_grad:
             raise RuntimeError(
                 f"element {n} of tensors does not require grad and does not have a grad_fn"
@@ -182,8 +184,8 @@ def run_backward(
                     if op.reads_out and node.out_vc.n != node.out_version:
                         check_saved(node, [i.requires_grad for i in inputs])
             if create_graph:
-                out = _shell(node.out, node)
-                args = [i if i._node is e else _shell(i._data, e, i)
+                out = shell(node.out, node)
+                args = [i if i._node is e else shell(i._data, e, i)
                         for i, e in zip(inputs, edges)]
             else:
                 out, args = node.out, [i._data for i in inputs]
@@ -245,13 +247,11 @@ def _views_any(base: np.ndarray, g: Any, out: Any, args: Sequence[Any]) -> bool:
     return False
 
 
-def _tensor_type(t: Tensor) -> str:
-    return f"[minigrad.{_LEGACY.get(t.dtype.name, t.dtype.name)} {list(t.shape)}]"
+def _described(a: np.ndarray) -> str:
+    """``[minigrad.FloatTensor [3]]``: how PyTorch names a tensor in this error."""
+    return f"[minigrad.{torch_name(a.dtype)}Tensor {list(a.shape)}]"
 
 
-_LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-           "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-           "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 _HINT = ("Hint: the tensor was changed in place (an in-place op, an optimizer step, "
          "load_state_dict, a write through a view) after it was used; compute it again after "
          "the change, or change a copy (tensor.clone()).")
@@ -265,15 +265,14 @@ def check_saved(node: Node, needs: list[bool]) -> None:
         if t._version != v:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {_tensor_type(t)}, which is input {k} of {node.name()}, is "
-                f"at version {t._version}; expected version {v} instead. {_HINT}")
-    if reads_out and node.out_vc.n != node.out_version:
-        shape = list(node.out.shape) if node.out is not None else "?"
-        dtype = node.out.dtype.name if node.out is not None else "?"
+                f"inplace operation: {_described(t._data)}, which is input {k} of "
+                f"{node.name()}, is at version {t._version}; expected version {v} instead. "
+                f"{_HINT}")
+    if reads_out and node.out_vc.n != node.out_version:  # (node.out is freed only after use)
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [minigrad.{_LEGACY.get(dtype, dtype)} {shape}], which is "
-            f"output 0 of {node.name()}, is at version {node.out_vc.n}; expected version "
+            f"inplace operation: {_described(node.out)}, which is output 0 of {node.name()}, "
+            f"is at version {node.out_vc.n}; expected version "
             f"{node.out_version} instead. {_HINT}")
 
 

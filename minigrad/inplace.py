@@ -13,31 +13,25 @@ import numpy as np
 
 from . import autograd, views
 from .autograd import Node
+from .dtypes import can_cast, torch_name
+from .engine import shell
 from .ops import assign
 from .ops.shape import GETITEM, _is_basic
-from .tensor import Tensor, as_pair, as_tensor, bump, counter
+from .tensor import Tensor, as_pair, as_tensor, bump
 
 __all__ = ["inplace", "assign_region", "copy_into", "check_cast"]
 
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 def check_cast(result: np.dtype, target: np.dtype) -> None:
     """Refuse a write whose result is of a higher category than the tensor (float into int)."""
-    if _KIND_RANK.get(result.kind, 3) > _KIND_RANK.get(target.kind, 3):
-        raise RuntimeError(f"result type {_TORCH_NAMES.get(result.name, result.name)} can't be "
-                           f"cast to the desired output type "
-                           f"{_TORCH_NAMES.get(target.name, target.name)}")
+    if not can_cast(result, target):
+        raise RuntimeError(f"result type {torch_name(result)} can't be cast to the desired "
+                           f"output type {torch_name(target)}")
 
 
 def _write(t: Tensor, value: Any) -> None:
     dst = t._data
-    shape = np.shape(value)
-    if shape != dst.shape and not (_bc(shape, dst.shape) and
-                                   np.broadcast_shapes(shape, dst.shape) == dst.shape):
-        wide = np.broadcast_shapes(shape, dst.shape) if _bc(shape, dst.shape) else shape
+    wide = _broadcast(np.shape(value), dst.shape)
+    if wide != dst.shape:
         raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast "
                            f"shape {list(wide)}")
     if not dst.flags.writeable:
@@ -86,12 +80,21 @@ def _no_grad_view_check(t: Tensor) -> None:
             "outside (if you want the inplace to be tracked).")
 
 
-def _bc(a: tuple, b: tuple) -> bool:
+def _broadcast(shape: tuple, target: tuple) -> tuple:
+    """The shape ``shape`` and ``target`` broadcast to (``shape`` itself when they cannot)."""
     try:
-        np.broadcast_shapes(a, b)
-        return True
+        return np.broadcast_shapes(shape, target)
     except ValueError:
-        return False
+        return shape
+
+
+def _prepare_view(t: Tensor, grad_mode: bool) -> None:
+    """Before writing through a view: refuse what PyTorch refuses with grad mode on, then give
+    the view its base's current history if the base changed in place since."""
+    if t._base is not None:
+        if grad_mode:
+            _no_grad_view_check(t)
+        views.follow(t)
 
 
 def _leaf_check(t: Tensor) -> None:
@@ -108,13 +111,9 @@ def _snapshot(t: Tensor, op: Any, others: tuple, params: dict) -> Tensor:
     """``t``'s current history as a Tensor of its own; its data is copied only when the op's rule
     reads the old value (PyTorch saves the original ``self`` the same way)."""
     needs = [True] + [o.requires_grad for o in others]
-    reads_self = 0 in op.saved_for(needs, params)[0]
-    old = Tensor._wrap(t._data.copy() if reads_self else t._data)
-    if not reads_self:
-        old._vc = counter(t)
-    old._node = t._node
-    old.requires_grad = t.requires_grad
-    return old
+    if 0 in op.saved_for(needs, params)[0]:
+        return shell(t._data.copy(), t._node)  # a counter of its own: the copy never changes
+    return shell(t._data, t._node, t)
 
 
 def _rebase(t: Tensor, node: Node) -> None:
@@ -129,11 +128,7 @@ def _rebase(t: Tensor, node: Node) -> None:
 def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     """``t <- op(t, *others)`` in ``t``'s memory; recorded in the graph when a gradient flows."""
     grad_mode = autograd.is_grad_enabled()
-    if t._base is not None:
-        if grad_mode:
-            _no_grad_view_check(t)
-        if t._view_at is not t._base._node:
-            views.refresh(t)
+    _prepare_view(t, grad_mode)
     graph = grad_mode and (t.requires_grad or any(o.requires_grad for o in others))
     arrays = [o._data for o in others]
     if op is not assign.COPY_SLICES:  # it copies first (assign_region checks its region)
@@ -151,10 +146,7 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
                 _write(t, fwd(t._data, *arrays))  # raises PyTorch's shape error
         else:
             new = fwd(t._data, *arrays, **params)
-            rd = np.asarray(new).dtype
-            if rd.kind == "f" and dt.kind != "f" and all(a.dtype.kind != "f" for a in arrays):
-                rd = get_default_dtype()  # a float op on integers: PyTorch's default float
-            check_cast(rd, dt)
+            check_cast(np.asarray(new).dtype, dt)
             _write(t, new)
         bump(t)
         return t
@@ -173,8 +165,7 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
         return t
     # a view: compute the new value from the view's current history, then record the write on
     # the base (copy-slices) and make the view a view of the base's new value
-    b_old = Tensor._wrap(base._data)
-    b_old._vc, b_old._node, b_old.requires_grad = counter(base), base._node, base.requires_grad
+    b_old = shell(base._data, base._node, base)
     cur = views.replay(b_old, t._view)
     src = autograd.apply(op, _snapshot(cur, op, others, params), *others, **params)
     check_cast(src.dtype, t.dtype)
@@ -188,15 +179,13 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
 def copy_into(t: Tensor, src: Any) -> Tensor:
     """``t.copy_(src)``: broadcast ``src`` into ``t`` (cast to ``t``'s dtype, unlike other ops)."""
     src = as_tensor(src)
-    if not _bc(src.shape, t.shape) or np.broadcast_shapes(src.shape, t.shape) != t.shape:
+    if _broadcast(src.shape, t.shape) != t.shape:
         raise RuntimeError(f"copy_: the size of tensor a ({list(t.shape)}) must match the size "
                            f"of tensor b ({list(src.shape)}) (src broadcasts to dst only)")
-    if t._base is not None and autograd.is_grad_enabled():
-        _no_grad_view_check(t)
+    grad_mode = autograd.is_grad_enabled()
+    _prepare_view(t, grad_mode)
     check_overlap(t._data, src._data)
-    if not (autograd.is_grad_enabled() and (t.requires_grad or src.requires_grad)):
-        if t._base is not None and t._view_at is not t._base._node:
-            views.refresh(t)
+    if not (grad_mode and (t.requires_grad or src.requires_grad)):
         _write(t, src._data)
         bump(t)
         return t
@@ -206,14 +195,11 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
 def assign_region(t: Tensor, index: tuple, value: Any) -> None:
     """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one."""
     v = value if isinstance(value, Tensor) else None
-    if t._base is not None and autograd.is_grad_enabled():
-        _no_grad_view_check(t)
+    grad_mode = autograd.is_grad_enabled()
+    _prepare_view(t, grad_mode)
     if v is not None and _root(v._data) is _root(t._data) and _is_basic(index):
         check_overlap(t._data[index], v._data)
-    if not (autograd.is_grad_enabled() and (t.requires_grad or (v is not None and
-                                                                 v.requires_grad))):
-        if t._base is not None and t._view_at is not t._base._node:
-            views.refresh(t)
+    if not (grad_mode and (t.requires_grad or (v is not None and v.requires_grad))):
         if not t._data.flags.writeable:
             _write(t, t._data)  # raises the read-only error
         t._data[index] = v._data if v is not None else value
@@ -235,15 +221,6 @@ def _operand(t: Tensor, other: Any) -> Tensor:
 
 
 _WIDE = (np.dtype(np.int64), np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _unary_(op: Any):
-    def method(self: Tensor) -> Tensor:
-        return inplace(op, self)
-
-    method.__name__ = op.name + "_"
-    method.__doc__ = f"In-place ``{op.name}``."
-    return method
 
 
 def _binary_(op: Any, kind: str | None = None):
@@ -340,16 +317,16 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     assign_region(self, normalize_index(index), value)
 
 
-from .dtypes import check_inplace_result, get_default_dtype  # noqa: E402
+from .dtypes import check_inplace_result  # noqa: E402
 from .ops import elementwise as ew  # noqa: E402
 from .ops import math as mt  # noqa: E402
 from .ops import scan as sc  # noqa: E402
 
 
-def _math_(name: str, op: Any):
-    """``x.sin_()`` and the like: an integer tensor is refused where the result would be float
-    (or where PyTorch has no kernel), as PyTorch; the check runs the function on an empty one."""
-    fn = {**mt.FUNCTIONS, **mt.ALIASES}[name]
+def _unary_(name: str, op: Any, fn: Any):
+    """``x.exp_()``, ``x.sin_()`` and the like: an integer tensor is refused where the result
+    would be float (or where PyTorch has no kernel), as PyTorch; the result dtype is the
+    out-of-place function's ``fn`` on an empty tensor, so the promotion rules decide it."""
 
     def method(self: Tensor, **params: Any) -> Tensor:  # round_(decimals=...)
         params = {k: v for k, v in params.items() if v}
@@ -386,14 +363,16 @@ def _scan_(name: str, op: Any):
     return method
 
 
+_EW_UNARY = {"neg": ew.NEG, "exp": ew.EXP, "log": ew.LOG, "sqrt": ew.SQRT, "abs": ew.ABS,
+             "tanh": ew.TANH, "sigmoid": ew.SIGMOID, "relu": ew.RELU}
+
 _METHODS = {
     "add_": add_, "sub_": sub_, "mul_": _binary_(ew.MUL), "div_": _binary_(ew.DIV, "div"),
     "pow_": pow_, "clamp_": clamp_, "clip_": clamp_, "fill_": fill_, "zero_": zero_,
     "copy_": copy_, "normal_": normal_, "uniform_": uniform_,
-    "neg_": _unary_(ew.NEG), "exp_": _unary_(ew.EXP), "log_": _unary_(ew.LOG),
-    "sqrt_": _unary_(ew.SQRT), "abs_": _unary_(ew.ABS), "tanh_": _unary_(ew.TANH),
-    "sigmoid_": _unary_(ew.SIGMOID), "relu_": _unary_(ew.RELU),
-    **{name + "_": _math_(name, op) for name, op in mt.INPLACE.items()},
+    **{name + "_": _unary_(name, op, getattr(ew, name)) for name, op in _EW_UNARY.items()},
+    **{name + "_": _unary_(name, op, {**mt.FUNCTIONS, **mt.ALIASES}[name])
+       for name, op in mt.INPLACE.items()},
     **{name + "_": _scan_(name, op) for name, op in sc.INPLACE.items()},
     "__iadd__": lambda self, other: add_(self, other),
     "__isub__": lambda self, other: sub_(self, other),

@@ -119,8 +119,7 @@ class Tensor:
 
     @property
     def grad_fn(self) -> autograd.Node | None:
-        if self._base is not None and self._view_at is not self._base._node:
-            _views.refresh(self)
+        _views.follow(self)
         return self._node
 
     @property

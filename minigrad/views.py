@@ -17,7 +17,7 @@ from .tensor import counter
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["mark", "refresh", "replay", "one_of_many", "rebased", "MULTI"]
+__all__ = ["mark", "follow", "refresh", "replay", "one_of_many", "rebased", "MULTI"]
 
 rebased = False
 """Set once any tensor with views got a new node in place; until then no view can be stale."""
@@ -56,6 +56,12 @@ def replay(base: Tensor, chain: tuple) -> Tensor:
     for op, params in chain:
         t = autograd.apply(op, t, **params)
     return t
+
+
+def follow(t: Tensor) -> None:
+    """Refresh view ``t`` if its base got a new history in place since the view's was made."""
+    if t._base is not None and t._view_at is not t._base._node:
+        refresh(t)
 
 
 def refresh(t: Tensor) -> None:
