@@ -173,8 +173,6 @@ def run_backward(
                 if kept is not None:
                     accumulate(kept, g, create_graph, False)
             inputs, edges, params, op = node.inputs, node.edges, node.params, node.op
-            # an input that was a leaf without grad then and got a node in place since still
-            # says requires_grad: its gradient is computed and then dropped below (rare)
             if op.saves_any:  # did anything change in place since? then: does a rule read it?
                 for t, v in zip(inputs, node.versions):
                     if v != (0 if t._vc is None else t._vc.n):
@@ -203,20 +201,22 @@ def run_backward(
                 shape = inp._data.shape
                 if gi.shape != shape:
                     gi = sum_to(xp, gi, shape)
-                # may gi be shared (an identity rule, a view, a saved array)? then copy if kept
-                if create_graph or gi is g or gi is out:
-                    shared = True
-                elif gi.base is not None:
-                    shared = _views_any(gi.base, g, out, args)
-                else:
-                    shared = False
-                    for a in args:
-                        if gi is a:
-                            shared = True
                 e = edges[i]
                 if e is None:  # a leaf: hand its gradient over now
                     if inp._node is not None:
-                        continue  # no leaf any more, and it was no input with grad then
+                        # a leaf without grad when the op ran that got a node in place since:
+                        # it still says requires_grad, but it was no input with grad then
+                        continue
+                    # may gi be shared (an identity rule, a view, a saved array)? copy if kept
+                    if create_graph or gi is g or gi is out:
+                        shared = True
+                    elif gi.base is not None:
+                        shared = _views_any(gi.base, g, out, args)
+                    else:
+                        shared = False
+                        for a in args:  # a plain loop: cheaper than any() over a generator
+                            if gi is a:
+                                shared = True
                     k = id(inp)
                     if collect:
                         if k in wanted:
@@ -227,9 +227,9 @@ def run_backward(
                     else:
                         accumulate(inp, gi, create_graph, not shared)
                     continue
-                k = id(e)
-                acc = get(k)
-                grads[k] = gi if acc is None else acc + gi  # never added into in place
+                k = id(e)  # a non-leaf: its gradient is only ever added out of place, so a
+                acc = get(k)  # shared array needs no copy
+                grads[k] = gi if acc is None else acc + gi
             if not retain_graph:
                 node.inputs = None
                 node.out = None

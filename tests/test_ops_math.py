@@ -4,12 +4,17 @@ the in-place ``_`` variants (values, gradients through them, and the errors PyTo
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from torch_side_by_side import check_close, pair
 
 import minigrad as mg
 
 torch = pytest.importorskip("torch", reason="PyTorch is the specification these tests compare to")
+_check = functools.partial(check_close, torch)  # got, expected, rtol
+_pair = functools.partial(pair, torch)  # data, dtype name, requires_grad
 # out-of-domain inputs give NaN/inf as in torch; NumPy also warns (as minigrad.log does)
 pytestmark = pytest.mark.filterwarnings("ignore:(divide by zero|invalid value):RuntimeWarning")
 
@@ -36,19 +41,8 @@ def _draw(name, shape=(3, 4), seed=0):
     return x
 
 
-def _check(got, expected, rtol):
-    if isinstance(expected, torch.Tensor):
-        expected = torch.zeros_like(expected) + expected  # a ZeroTensor (sgn's gradient)
-    assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (got.dtype,
-                                                                         expected.dtype)
-    np.testing.assert_allclose(got.detach().numpy().astype(np.float64),
-                               expected.detach().numpy().astype(np.float64), rtol=rtol,
-                               atol=rtol * 1e-3, equal_nan=True)
 
 
-def _pair(a, dtype, requires_grad=False):
-    return (mg.tensor(a, dtype=getattr(mg, dtype), requires_grad=requires_grad),
-            torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=requires_grad))
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

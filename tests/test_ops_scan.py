@@ -5,12 +5,17 @@ negative dims, keepdim, 0-d inputs), Tensor methods, the in-place ``cumsum_``/``
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from torch_side_by_side import check_close, pair
 
 import minigrad as mg
 
 torch = pytest.importorskip("torch", reason="PyTorch is the specification these tests compare to")
+_check = functools.partial(check_close, torch)  # got, expected, rtol
+_pair = functools.partial(pair, torch)  # data, dtype name, requires_grad
 
 RTOL = {"float16": 2e-3, "float32": 2e-6, "float64": 1e-12}
 
@@ -42,18 +47,8 @@ DATA = {
 }
 
 
-def _check(got, expected, rtol):
-    assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (got.dtype,
-                                                                         expected.dtype)
-    assert tuple(got.shape) == tuple(expected.shape)
-    np.testing.assert_allclose(got.detach().numpy().astype(np.float64),
-                               expected.detach().numpy().astype(np.float64), rtol=rtol,
-                               atol=rtol * 1e-3, equal_nan=True)
 
 
-def _pair(a, dtype, requires_grad=False):
-    return (mg.tensor(a, dtype=getattr(mg, dtype), requires_grad=requires_grad),
-            torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=requires_grad))
 
 
 def _grads(lib, fn, a, v):

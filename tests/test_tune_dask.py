@@ -43,39 +43,37 @@ def _test_code_importable():
             os.environ["PYTHONPATH"] = old
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A two-process cluster whose workers (and the nanny's replacements) import the test code."""
+@contextlib.contextmanager
+def _cluster(n_workers: int, threads_per_worker: int, **client_kw):
+    """A loopback cluster of worker processes (and the nanny's replacements) that import the
+    test code, and a client of it."""
     with _test_code_importable():
         with (
             LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
+                n_workers=n_workers,
+                threads_per_worker=threads_per_worker,
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
             ) as cluster,
-            Client(cluster) as c,
+            Client(cluster, **client_kw) as c,
         ):
             yield c
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A two-process cluster, one thread each."""
+    with _cluster(2, 1) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
 def threaded_client():
     """One worker process running two trials at once in threads (``dask worker``'s default)."""
-    with _test_code_importable():
-        with (
-            LocalCluster(
-                n_workers=1,
-                threads_per_worker=2,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster, timeout=60) as c,
-        ):
-            c.wait_for_workers(1, timeout=60)
-            yield c
+    with _cluster(1, 2, timeout=60) as c:
+        c.wait_for_workers(1, timeout=60)
+        yield c
 
 
 def _worker_pids(client) -> set[int]:

@@ -44,3 +44,21 @@ def check_like_torch(fn: Callable, torch) -> None:
     assert got.keys() == expected.keys()
     for k in expected:
         np.testing.assert_allclose(got[k], expected[k], rtol=1e-12, atol=1e-12, err_msg=k)
+
+
+def pair(torch, a, dtype: str, requires_grad: bool = False):
+    """The same data as a minigrad and a torch tensor of ``dtype`` (a name both libraries have)."""
+    return (mg.tensor(a, dtype=getattr(mg, dtype), requires_grad=requires_grad),
+            torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=requires_grad))
+
+
+def check_close(torch, got, expected, rtol: float) -> None:
+    """Same dtype, shape and values (NaN where torch has NaN) as torch's result."""
+    if isinstance(expected, torch.Tensor):
+        expected = torch.zeros_like(expected) + expected  # a ZeroTensor (sgn's gradient)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", ""), (got.dtype,
+                                                                         expected.dtype)
+    assert tuple(got.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(got.detach().numpy().astype(np.float64),
+                               expected.detach().numpy().astype(np.float64), rtol=rtol,
+                               atol=rtol * 1e-3, equal_nan=True)

@@ -53,7 +53,7 @@ def invert(x: Tensor) -> Tensor:
     if x._data.dtype.kind not in "biu":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
-    return Tensor._wrap(np.invert(x._data))
+    return bitwise_not(x)
 
 
 def _logical(npfn: np.ufunc, name: str):
