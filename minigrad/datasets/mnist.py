@@ -125,12 +125,12 @@ class MNIST(Dataset):
             target = self.target_transform(target)
         return image, target
 
-    def _get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor] | None:
+    def _get_batch(self, indices: np.ndarray) -> list[Tensor] | None:
         """A whole batch at once (the DataLoader's fast path); None when transforms are set."""
         if self.transform is not None or self.target_transform is not None:
             return None
         x = self._images[indices].astype(np.float32)[:, None] / np.float32(255.0)
-        return from_numpy(x), from_numpy(self._labels[indices])
+        return [from_numpy(x), from_numpy(self._labels[indices])]
 
     def __repr__(self) -> str:
         split = "Train" if self.train else "Test"
