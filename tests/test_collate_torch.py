@@ -22,7 +22,8 @@ def _same(mine, theirs):
     """Recursively: the same container types, and Tensors with equal values/dtypes/shapes."""
     if isinstance(theirs, torch.Tensor):
         assert isinstance(mine, minigrad.Tensor), (type(mine), theirs)
-        assert str(mine.dtype) == str(theirs.dtype).replace("torch.", ""), (mine.dtype, theirs.dtype)
+        dtype = str(theirs.dtype).replace("torch.", "")
+        assert str(mine.dtype) == dtype, (mine.dtype, dtype)
         assert tuple(mine.shape) == tuple(theirs.shape)
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
         return
