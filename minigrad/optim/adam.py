@@ -19,6 +19,15 @@ from .optimizer import Optimizer, check_hparam, params_with_grad
 __all__ = ["Adam", "AdamW", "adam_update"]
 
 
+def check_betas(group: dict[str, Any]) -> None:
+    """Raise ValueError unless ``group["betas"]`` is a pair of numbers in [0, 1) (if set)."""
+    betas = group.get("betas", (0.9, 0.999))
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r} (expected a pair of floats)")
+    for i, b in enumerate(betas):
+        check_hparam({"b": b}, "b", 0.0, 1.0, label=f"beta parameter at index {i}")
+
+
 def adam_update(
     param: np.ndarray,
     grad: np.ndarray,
@@ -88,11 +97,7 @@ class Adam(Optimizer):
         super()._validate(group)
         check_hparam(group, "eps", label="epsilon value")
         check_hparam(group, "weight_decay")
-        betas = group.get("betas", (0.9, 0.999))
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (expected a pair of floats)")
-        for i, b in enumerate(betas):
-            check_hparam({"b": b}, "b", 0.0, 1.0, label=f"beta parameter at index {i}")
+        check_betas(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
