@@ -1,5 +1,6 @@
-"""What Adadelta, Adamax, NAdam and RAdam share: the decayed gradient, the moment updates in
-PyTorch's order of operations, and an Optimizer base that creates state and calls an update.
+"""What the Adam family and Adadelta share: the betas check, the decayed gradient, the moment
+updates in PyTorch's order of operations, and an Optimizer base that creates state and calls
+a pure update.
 
 PyTorch's ``lerp_`` (weight < 0.5) is ``m + w*(g - m)`` and ``addcmul_(g, g, value=v)`` is
 ``s + (v*g)*g``; keeping its order keeps float64 trajectories equal to its to a few ulps.
@@ -12,12 +13,20 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adam import check_betas
 from .optimizer import Optimizer, check_hparam, params_with_grad
 
-__all__ = ["AdaptiveOptimizer", "decayed_grad", "ema_", "ema_sq_"]
+__all__ = ["AdaptiveOptimizer", "check_betas", "decayed_grad", "ema_", "ema_sq_"]
 
 _BOOLS = ("maximize", "decoupled_weight_decay")
+
+
+def check_betas(group: dict[str, Any]) -> None:
+    """Raise ValueError unless ``group["betas"]`` is a pair of numbers in [0, 1) (if set)."""
+    betas = group.get("betas", (0.9, 0.999))
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r} (expected a pair of floats)")
+    for i, b in enumerate(betas):
+        check_hparam({"b": b}, "b", 0.0, 1.0, label=f"beta parameter at index {i}")
 
 
 def decayed_grad(param: np.ndarray, grad: np.ndarray, *, lr: float, weight_decay: float,
