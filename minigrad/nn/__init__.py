@@ -15,13 +15,23 @@ from .layers import Dropout, Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .models import MLP
 from .module import Module
-from .normalization import BatchNorm1d
+from .normalization import BatchNorm1d, BatchNorm2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, Dropout2d, MaxPool2d
 from .parameter import Parameter
 
 if _ilu.find_spec(__name__ + ".utils") is not None:  # clip_grad_* etc., written separately
     from . import utils  # noqa: F401
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "Dropout2d",
+    "MaxPool2d",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CrossEntropyLoss",
