@@ -172,7 +172,7 @@ def test_max_pool2d_ties_route_to_the_first_maximum():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 1:3, 1:3] = 1.0  # ties inside and across windows
     for k, s in ((2, 2), (3, 1), (2, 1)):
-        _side_by_side(lambda lib, t: _fn(lib, "max_pool2d")(t, k, s), [x], second=False)
+        _side_by_side(lambda lib, t, k=k, s=s: _fn(lib, "max_pool2d")(t, k, s), [x], second=False)
         _, mi = mg.nn.functional.max_pool2d(mg.tensor(x), k, s, return_indices=True)
         _, ti = torch.nn.functional.max_pool2d(torch.tensor(x), k, s, return_indices=True)
         np.testing.assert_array_equal(mi.numpy(), ti.numpy())
@@ -239,7 +239,7 @@ def test_layer_shapes_attributes_and_default_init(cls, args, kw):
                  "dilation", "groups", "padding_mode", "output_padding", "transposed"):
         assert getattr(ml, name) == getattr(tl, name), name
     assert [k for k, _ in ml.named_parameters()] == [k for k, _ in tl.named_parameters()]
-    for (k, mp), (_, tp) in zip(ml.named_parameters(), tl.named_parameters()):
+    for (_k, mp), (_, tp) in zip(ml.named_parameters(), tl.named_parameters()):
         assert mp.shape == tuple(tp.shape) and mp.dtype == mg.float32
     # init statistics: kaiming_uniform(a=sqrt(5)) -> U(-b, b), b = 1/sqrt(fan_in)
     fan_in = ml.weight.shape[1] * math.prod(ml.kernel_size)
