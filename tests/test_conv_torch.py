@@ -5,6 +5,7 @@ torch raises for bad arguments."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -359,5 +360,5 @@ def test_bad_arguments_raise_what_torch_raises(name):
         BAD[name](torch)
     with pytest.raises(type(te.value)) as me:
         BAD[name](mg)
-    words = str(te.value).split(",")[0].split("(")[0][:40]
+    words = re.split(r"[,({]", str(te.value))[0][:40]  # a set's order varies between runs
     assert words.lower() in str(me.value).lower(), (str(te.value), str(me.value))
