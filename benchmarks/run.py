@@ -6,7 +6,8 @@
     python benchmarks/run.py --markdown results.md --json results.json
 
 Workloads: W1 (MLP step), W2 (W2-bn, W2-dropout), W3 (wide MLP step), W4 (``a + b``), W5 (an
-epoch), W6 (the book's SimpleConvNet step), chain (100,000-op backward), memory (growth and step peak); ``all`` is the default.
+epoch), W6 (the book's SimpleConvNet step), chain (100,000-op backward), memory (growth and
+step peak); ``all`` is the default.
 Implementations of a workload alternate inside every repeat block; the table gives medians,
 spread and the ratio of each median to every other implementation's, then the issue's targets.
 """
