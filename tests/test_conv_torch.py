@@ -362,3 +362,36 @@ def test_bad_arguments_raise_what_torch_raises(name):
         BAD[name](mg)
     words = re.split(r"[,({]", str(te.value))[0][:40]  # a set's order varies between runs
     assert words.lower() in str(me.value).lower(), (str(te.value), str(me.value))
+
+
+@pytest.mark.parametrize("name", ["conv2d", "max_pool2d"])
+def test_input_changed_in_place_after_forward_is_refused_as_torch(name):
+    def scenario(lib):
+        x = lib.ones(1, 1, 4, 4, dtype=lib.float64, requires_grad=True) * 1
+        w = lib.ones(1, 1, 2, 2, dtype=lib.float64, requires_grad=True)
+        y = _fn(lib, "conv2d")(x, w) if name == "conv2d" else _fn(lib, "max_pool2d")(x, 2)
+        x.mul_(2)  # the saved input changed: backward must refuse
+        y.sum().backward()
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        scenario(torch)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        scenario(mg)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_batch_norm_on_4d_input(training):
+    rm, rv = RNG.standard_normal(3), RNG.uniform(0.5, 2, 3)
+    rms = {}
+
+    def call(lib, x, w, b):
+        m = lib.tensor(rm.copy(), dtype=lib.float64)
+        v = lib.tensor(rv.copy(), dtype=lib.float64)
+        out = _fn(lib, "batch_norm")(x, m, v, w, b, training=training)
+        rms[lib.__name__] = (m.numpy(), v.numpy())
+        return out
+
+    _side_by_side(call, [RNG.standard_normal((3, 3, 4, 5)), RNG.standard_normal(3),
+                         RNG.standard_normal(3)], rtol=1e-8)
+    for a, b in zip(rms["minigrad"], rms["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -113,4 +113,5 @@ def _max_pool_rule(xp: Any, g: Any, out: Any, x: Any, kernel: Pair, stride: Pair
     return call(xp, FOLD, cols, size=tuple(x.shape[2:]), **geo)
 
 
-MAX_POOL2D = defop("max_pool2d", _max_pool_fwd, _max_pool_rule, saves=((),))
+MAX_POOL2D = defop("max_pool2d", _max_pool_fwd, _max_pool_rule,
+                  saves=((0,),))  # not read (the argmax is cached), but torch saves it too
