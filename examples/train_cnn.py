@@ -3,7 +3,8 @@
     python examples/train_cnn.py [--epochs 20] [--figure cnn_filters.png] [--quick]
 
 conv 30 filters 5x5 (stride 1, pad 0) -> ReLU -> max pool 2x2 stride 2 -> Linear 4320 -> 100 ->
-ReLU -> Linear 100 -> 10, softmax cross-entropy, Adam lr 0.001, batch 100 (the book's settings).
+ReLU -> Linear 100 -> 10, softmax cross-entropy, Adam lr 0.001, batch 100, weights N(0, 0.01^2)
+(the book's settings).
 Trains on Fashion-MNIST where it is installed (the Debian package puts it in
 /usr/share/datasets/fashion-mnist), else on the MNIST subset that ships with minigrad. Prints
 the test accuracy and saves the 30 first-layer filters before and after training as one figure:
@@ -25,12 +26,17 @@ from minigrad.utils.data import DataLoader, TensorDataset
 
 
 def simple_conv_net() -> nn.Sequential:
-    """The book's SimpleConvNet in PyTorch's layers (PyTorch's default init)."""
-    return nn.Sequential(
+    """The book's SimpleConvNet in PyTorch's layers, initialised as the book does: weights
+    N(0, 0.01^2), biases 0 (small random filters, so what training draws into them shows)."""
+    model = nn.Sequential(
         nn.Conv2d(1, 30, kernel_size=5, stride=1, padding=0), nn.ReLU(),
         nn.MaxPool2d(kernel_size=2, stride=2),
         nn.Flatten(), nn.Linear(30 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10),
     )
+    for m in (model[0], model[4], model[6]):
+        nn.init.normal_(m.weight, std=0.01)
+        nn.init.zeros_(m.bias)
+    return model
 
 
 def load_data() -> tuple[tuple, tuple, str]:
