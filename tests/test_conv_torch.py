@@ -395,3 +395,18 @@ def test_functional_batch_norm_on_4d_input(training):
                          RNG.standard_normal(3)], rtol=1e-8)
     for a, b in zip(rms["minigrad"], rms["torch"]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [2, "same"])
+def test_conv1d_layer_padding_modes_batched_and_unbatched(mode, padding):
+    torch.manual_seed(0)
+    tl = torch.nn.Conv1d(2, 3, 4, padding=padding, padding_mode=mode, dtype=torch.float64)
+    ml = mg.nn.Conv1d(2, 3, 4, padding=padding, padding_mode=mode, dtype=mg.float64)
+    ml.load_state_dict({k: mg.tensor(v.numpy()) for k, v in tl.state_dict().items()})
+    assert repr(ml) == repr(tl)
+    x = RNG.standard_normal((2, 2, 9))
+    for a in (x, x[0]):
+        np.testing.assert_allclose(ml(mg.tensor(a)).detach().numpy(),
+                                   tl(torch.tensor(a)).detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
