@@ -14,7 +14,7 @@ import numpy as np
 
 import minigrad as mg
 
-__all__ = ["nn_available", "MLP", "CoreMLP", "add_case", "chain"]
+__all__ = ["nn_available", "MLP", "CompiledMLP", "CoreMLP", "add_case", "chain"]
 
 
 def nn_available() -> bool:
@@ -79,6 +79,19 @@ class MLP(_Data):
         loss.backward()
         self.opt.step()
         return loss
+
+
+class CompiledMLP(MLP):
+    """``MLP`` with its step under ``minigrad.compile``: traced once, then replayed."""
+
+    name = "minigrad compiled"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.step = mg.compile(self._eager_step)
+
+    def _eager_step(self, x: Any, t: Any) -> Any:
+        return MLP.step(self, x, t)
 
 
 class CoreMLP(_Data):

@@ -89,6 +89,7 @@ def mlp_classes(kind: str) -> dict[str, Any]:
     classes: dict[str, Any] = {}
     if impl_minigrad.nn_available():
         classes["minigrad"] = impl_minigrad.MLP
+        classes["minigrad compiled"] = impl_minigrad.CompiledMLP
         if kind == "plain":
             classes["minigrad core ops"] = impl_minigrad.CoreMLP
     elif kind == "plain":

@@ -106,3 +106,16 @@ def get_rng(generator: Generator | None = None) -> np.random.Generator:
     """The NumPy generator to draw from: the given one, else the current default (never
     np.random)."""
     return (generator or _bound.generator or default_generator).rng
+
+
+def draw(generator: Generator | None, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``get_rng(generator).<method>(*args, **kwargs)``: every random draw of an op goes here,
+    so a step traced by :func:`minigrad.compile` draws afresh on every replay."""
+    return _hooks.effect(_draw, generator, method, args, kwargs)
+
+
+def _draw(generator: Generator | None, method: str, args: tuple, kwargs: dict) -> Any:
+    return getattr(get_rng(generator), method)(*args, **kwargs)
+
+
+from . import capture_hooks as _hooks  # noqa: E402
