@@ -54,6 +54,7 @@ class _Tracer:
         self.failed: str | None = None
         self.reads: list[str] = []
         self.made: set[int] = set()  # slots that recorded calls produce
+        self.baked = 0  # arrays the recorded calls read that no recorded call made
 
     # ---- slots ----
     def _slot(self, value: Any, known: Any = None) -> int:
@@ -85,6 +86,8 @@ class _Tracer:
         """How to find ``v`` at replay: a slot number, or a list/tuple/dict of those."""
         if isinstance(v, _ARRAY):
             k = self.ids.get(id(v))
+            if k is None and isinstance(v, np.ndarray) and v.size > 1:
+                self.baked += 1  # computed outside the recorded operations
             return self.const(v) if k is None else k
         if isinstance(v, list | tuple) and any(isinstance(x, _ARRAY) for x in v):
             return (type(v), [self.spec(x) for x in v])
@@ -105,6 +108,8 @@ class _Tracer:
     def _outs(self, r: Any) -> Any:
         if isinstance(r, _ARRAY):
             return self._made(r)
+        if isinstance(r, Tensor):  # an effect's result: its array, afresh at each replay
+            return [(None, self._made(r._data))]
         if isinstance(r, list | tuple):
             return [(i, self._made(x)) for i, x in enumerate(r) if isinstance(x, _ARRAY)]
         return None
@@ -207,7 +212,7 @@ def _compile_call(fn: Callable, args: list, kw: dict, outs: Any) -> Callable[[li
         def run(S: list) -> None:
             r = fn(*getargs(S), **getkw(S))
             for i, k in outs:
-                S[k] = r[i]
+                S[k] = r._data if i is None else r[i]
     else:
         def run(S: list) -> None:
             fn(*getargs(S), **getkw(S))
@@ -340,11 +345,14 @@ class Compiled:
                           f"({', '.join(sorted(set(tr.reads)))}): control flow that depends on "
                           "them, and Python numbers made from them, are baked into the trace",
                           TracerWarning, stacklevel=3)
-        made = [t for t in tr.loaded if sys.getrefcount(t) <= 4]  # held only by the trace
+        made = tr.baked
+        for t in tr.loaded:  # held only by the trace (template, keep, loaded, t, the call)?
+            made += sys.getrefcount(t) <= 5
         if made:
-            warnings.warn(f"minigrad.compile: {self.__name__} used {len(made)} tensor(s) made "
-                          "inside the call but not from its arguments (from NumPy data?): their "
-                          "values are baked in; pass them as arguments", TracerWarning,
+            warnings.warn(f"minigrad.compile: {self.__name__} used {made} tensor(s) or array(s) "
+                          "made inside the call but not from its arguments or by recorded "
+                          "operations (from NumPy data?): their values are baked in; pass them "
+                          "as arguments", TracerWarning,
                           stacklevel=3)
         trace = _Trace(tr, arg_slots, _ret_spec(tr, result))
         tr.keep.clear()

@@ -119,23 +119,22 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator."""
-    data = draw(generator, "standard_normal", _shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+    data = draw(generator, "standard_normal", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)
 
 
 @on_cpu
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator."""
-    data = draw(generator, "random", _shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+    data = draw(generator, "random", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)
 
 
 @on_cpu
 def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
            generator: Generator | None = None) -> Tensor:
-    data = draw(generator, "normal", mean, std, _shape((size,)))
-    return _make(data.astype(_float(dtype), copy=False), False)
+    return _make(draw(generator, "normal", mean, std, _shape((size,)), cast=_float(dtype)), False)
 
 
 @on_cpu
@@ -150,4 +149,4 @@ def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: 
 
 @on_cpu
 def randperm(n: int, dtype: Any = np.int64, generator: Generator | None = None) -> Tensor:
-    return _make(draw(generator, "permutation", n).astype(dtype), False)
+    return _make(draw(generator, "permutation", n, cast=dtype), False)
