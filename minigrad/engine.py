@@ -51,12 +51,33 @@ def _edges_of(node: Node) -> list:
     return node.edges
 
 
+def _chain(root: Node) -> list[Node] | None:
+    """The nodes from ``root`` down, inputs first, if each has at most one input with a history
+    (the common case, walked without sets); None as soon as the graph branches."""
+    order = [root]
+    n = root
+    while True:
+        if n.inputs is None:
+            return None  # freed: the general walk raises the error
+        nxt = None
+        for e in n.edges:
+            if e is not None:
+                if nxt is not None and e is not nxt:
+                    return None
+                nxt = e
+        if nxt is None:
+            order.reverse()
+            return order
+        order.append(nxt)
+        n = nxt
+
+
 def _toposort(roots: Sequence[Node]) -> list[Node]:
     """The nodes of the graph, inputs before outputs, without recursion."""
-    if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
-        root = roots[0]
-        if root.inputs is not None and not any(root.edges):
-            return [root]
+    if len(roots) == 1:  # a chain (one op on leaves, an MLP, (a + b).sum()): no sets
+        order = _chain(roots[0])
+        if order is not None:
+            return order
     order: list[Node] = []  # no per-node containers: a long walk triggers no GC passes
     expanded: set[int] = set()
     emitted: set[int] = set()
