@@ -133,8 +133,8 @@ class CoreMLP(_Data):
         return loss
 
 
-def add_case(dtype: Any) -> Callable[[], object]:
-    """Forward and backward of ``a + b`` on (10,) tensors."""
+def add_case(dtype: Any, sum_: bool = False) -> Callable[[], object]:
+    """Forward and backward of ``a + b`` (``(a + b).sum()`` with ``sum_``) on (10,) tensors."""
     a = mg.tensor(np.linspace(0.0, 1.0, 10), dtype=dtype, requires_grad=True)
     b = mg.tensor(np.linspace(1.0, 2.0, 10), dtype=dtype, requires_grad=True)
     g = mg.ones(10, dtype=dtype)
@@ -142,7 +142,10 @@ def add_case(dtype: Any) -> Callable[[], object]:
     def run() -> object:
         a.grad = None
         b.grad = None
-        (a + b).backward(g)
+        if sum_:
+            (a + b).sum().backward()
+        else:
+            (a + b).backward(g)
         return a.grad
 
     return run
