@@ -347,7 +347,7 @@ class Compiled:
                           TracerWarning, stacklevel=3)
         made = tr.baked
         for t in tr.loaded:  # held only by the trace (template, keep, loaded, t, the call)?
-            made += sys.getrefcount(t) <= 5
+            made += t._data.ndim > 0 and sys.getrefcount(t) <= 5  # (0-d: a Python number)
         if made:
             warnings.warn(f"minigrad.compile: {self.__name__} used {made} tensor(s) or array(s) "
                           "made inside the call but not from its arguments or by recorded "

@@ -53,7 +53,7 @@ def _count(shape: tuple[int, ...], axis: Axis) -> int:
 def _sum_rule(xp, g, out, x, axis=None, keepdims=False):
     if xp is np:  # a fresh array (the gradient's own): cheaper than broadcast_to, no copy later
         full = np.empty(x.shape, g.dtype)
-        full[...] = _keep(g, x.shape, axis, keepdims)
+        full[...] = g if axis is None else _keep(g, x.shape, axis, keepdims)  # None: g is 0-d
         return full
     return xp.broadcast_to(_keep(g, x.shape, axis, keepdims), x.shape)
 
@@ -189,6 +189,9 @@ def _reducer(op, doc: str):
 
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
            out: Tensor | None = None, axis: Axis = None, keepdims: bool | None = None):
+        if (dim is None and axis is None and dtype is None and out is None and not keepdim
+                and keepdims is None and type(x) is Tensor and x._data.dtype.kind == "f"):
+            return apply(op, x, axis=None, keepdims=False)  # x.sum(): the common call, direct
         x = as_tensor(x)
         if dtype is not None:  # the input is cast first, as PyTorch's sum(dtype=)
             x = x.to(dtype)
