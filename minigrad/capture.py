@@ -21,7 +21,7 @@ grads) makes that signature run eagerly, with a warning.
 from __future__ import annotations
 
 import functools
-import operator
+import keyword
 import sys
 import warnings
 from collections.abc import Callable
@@ -125,16 +125,24 @@ class _Tracer:
                 _hooks.tracer = self if self.failed is None else None
         else:
             r = fn(*args, **kw)
+        self._record(fn, args, kw, r)
+        return r
+
+    def _record(self, fn: Callable, args: tuple | list, kw: dict, r: Any) -> None:
         if self.failed is None:
             self.code.append(("call", fn, [self.spec(a) for a in args],
                               {n: self.spec(v) for n, v in kw.items()}, self._outs(r)))
-        return r
 
     def forward(self, op: Any, inputs: tuple, params: dict) -> np.ndarray:
         """An op's forward on its inputs' arrays (``apply``'s one hook)."""
         for t in inputs:
             self.tensor_data(t)
-        return self.call(_forward_of(op), [t._data for t in inputs], params)
+        arrays = [t._data for t in inputs]
+        data, fn = op.forward(*arrays, **params), op.forward
+        if type(data) is not np.ndarray:  # a NumPy scalar from a full reduction
+            data, fn = np.asarray(data), _forward_of(op)
+        self._record(fn, arrays, params, data)
+        return data
 
     def effect(self, fn: Callable, args: tuple) -> Any:
         return self.call(fn, args, {}, suspend=True)
@@ -163,78 +171,72 @@ def _forward_of(op: Any) -> Callable:
     return forward
 
 
-def _getter(spec: Any) -> Callable[[list], Any]:
-    if isinstance(spec, int):
-        return operator.itemgetter(spec)
-    kind, parts = spec
-    if kind == "wrap":
-        return lambda S: Tensor._wrap(S[parts])
-    gets = [_getter(p) for p in parts]
-    return lambda S: kind(g(S) for g in gets)
+class _Codegen:
+    """The recorded calls as the body of one Python function: slots become local variables,
+    constants and callables globals, so a replay is a straight run of calls."""
+
+    def __init__(self, tr: _Tracer, arg_slots: list[int]) -> None:
+        self.tr = tr
+        self.env: dict[str, Any] = {"_wrap": Tensor._wrap}
+        self.dynamic = set(tr.made) | {k + d for k in arg_slots for d in (0, 1)}
+        self.dynamic.update(i[2] for i in tr.code if i[0] == "load")
+
+    def ref(self, spec: Any) -> str:
+        if isinstance(spec, int):
+            if spec in self.dynamic:
+                return f"s{spec}"
+            self.env[f"c{spec}"] = self.tr.template[spec]
+            return f"c{spec}"
+        kind, parts = spec
+        if kind == "wrap":
+            return f"_wrap({self.ref(parts)})"
+        inner = ", ".join(self.ref(p) for p in parts)
+        return f"[{inner}]" if kind is list else f"({inner},)"
+
+    def call(self, i: int, fn: Callable, args: list, kw: dict, outs: Any) -> list[str]:
+        self.env[f"f{i}"] = fn
+        named = [f"{n}={self.ref(v)}" for n, v in kw.items() if n.isidentifier()
+                 and not keyword.iskeyword(n)]
+        other = [f"{n!r}: {self.ref(v)}" for n, v in kw.items() if not n.isidentifier()
+                 or keyword.iskeyword(n)]
+        parts = [self.ref(a) for a in args] + named + (["**{" + ", ".join(other) + "}"]
+                                                       if other else [])
+        text = f"f{i}({', '.join(parts)})"
+        if isinstance(outs, int):
+            return [f"s{outs} = {text}"]
+        if outs:
+            return [f"r = {text}"] + [f"s{k} = r._data" if j is None else f"s{k} = r[{j}]"
+                                      for j, k in outs]
+        return [text]
+
+    def function(self, arg_slots: list[int], ret_slots: list[int]) -> Callable:
+        lines = [f"def replay({', '.join(f's{k}' for k in arg_slots)}):"]
+        lines += [f"    s{k + 1} = s{k}._data" for k in arg_slots]
+        for i, ins in enumerate(self.tr.code):
+            body = ([f"s{ins[2]} = {self.ref(ins[1])}._data"] if ins[0] == "load"
+                    else self.call(i, *ins[1:]))
+            lines += ["    " + b for b in body]
+        lines.append("    return {" + ", ".join(f"{k}: {self.ref(k)}" for k in ret_slots) + "}")
+        exec("\n".join(lines), self.env)  # noqa: S102  (code made from the trace only)
+        return self.env["replay"]
 
 
-def _plain(specs: list) -> bool:
-    return all(isinstance(s, int) for s in specs)
-
-
-def _compile_call(fn: Callable, args: list, kw: dict, outs: Any) -> Callable[[list], None]:
-    """One recorded call as a closure over the slot list."""
-    kw_const = {n: s for n, s in kw.items()}
-    if _plain(args) and _plain(list(kw.values())):
-        pick = operator.itemgetter(*args) if len(args) > 1 else None
-        a0 = args[0] if len(args) == 1 else None
-        kwi = list(kw_const.items())
-
-        def getargs(S: list) -> tuple:
-            return pick(S) if pick is not None else (() if a0 is None else (S[a0],))
-
-        def getkw(S: list) -> dict:
-            return {n: S[k] for n, k in kwi}
-    else:
-        gets = [_getter(s) for s in args]
-        kgets = [(n, _getter(s)) for n, s in kw.items()]
-
-        def getargs(S: list) -> tuple:
-            return tuple(g(S) for g in gets)
-
-        def getkw(S: list) -> dict:
-            return {n: g(S) for n, g in kgets}
-
-    if isinstance(outs, int):
-        o = outs
-        if not kw:
-            def run(S: list) -> None:
-                S[o] = fn(*getargs(S))
-        else:
-            def run(S: list) -> None:
-                S[o] = fn(*getargs(S), **getkw(S))
-    elif outs:
-        def run(S: list) -> None:
-            r = fn(*getargs(S), **getkw(S))
-            for i, k in outs:
-                S[k] = r._data if i is None else r[i]
-    else:
-        def run(S: list) -> None:
-            fn(*getargs(S), **getkw(S))
-    return run
-
-
-def _compile_load(src: int, k: int) -> Callable[[list], None]:
-    def run(S: list) -> None:
-        S[k] = S[src]._data
-    return run
+def _slots_of(spec: Any) -> list[int]:
+    kind, v = spec
+    if kind in ("tensor", "obj"):
+        return [v]
+    if kind == "const":
+        return []
+    return [k for x in v for k in _slots_of(x[1] if kind is dict else x)]
 
 
 class _Trace:
     """A finished recording: replays on new arguments."""
 
-    __slots__ = ("template", "code", "arg_slots", "guards", "ret")
+    __slots__ = ("run", "guards", "ret")
 
     def __init__(self, tr: _Tracer, arg_slots: list[int], ret: Any) -> None:
-        self.template = tr.template
-        self.code = [(_compile_load(i[1], i[2]) if i[0] == "load" else _compile_call(*i[1:]))
-                     for i in tr.code]
-        self.arg_slots = arg_slots
+        self.run = _Codegen(tr, arg_slots).function(arg_slots, _slots_of(ret))
         self.guards = [(m, m.training) for m in tr.modules.values()]
         self.ret = ret
 
@@ -245,13 +247,7 @@ class _Trace:
         return True
 
     def replay(self, tensors: list) -> Any:
-        S = self.template.copy()
-        for k, t in zip(self.arg_slots, tensors):
-            S[k] = t
-            S[k + 1] = t._data
-        for run in self.code:
-            run(S)
-        return _rebuild(self.ret, S)
+        return _rebuild(self.ret, self.run(*tensors))
 
 
 def _ret_spec(tr: _Tracer, v: Any) -> Any:
@@ -269,7 +265,7 @@ def _ret_spec(tr: _Tracer, v: Any) -> Any:
     return ("const", v)
 
 
-def _rebuild(spec: Any, S: list) -> Any:
+def _rebuild(spec: Any, S: dict) -> Any:
     kind, v = spec
     if kind == "tensor":
         return Tensor._wrap(S[v])
