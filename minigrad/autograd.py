@@ -133,10 +133,10 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
         for t in inputs:
             _views.follow(t)
     try:
-        if _hooks.tracer is None:
+        if _hooks.state.tracer is None:
             data = op.forward(*[t._data for t in inputs], **params)
         else:  # minigrad.compile records the call (its one hook in the op dispatch)
-            data = _hooks.tracer.forward(op, inputs, params)
+            data = _hooks.state.tracer.forward(op, inputs, params)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None

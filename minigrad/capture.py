@@ -118,11 +118,11 @@ class _Tracer:
     def call(self, fn: Callable, args: tuple | list, kw: dict, suspend: bool = False) -> Any:
         """Run ``fn(*args, **kw)`` and record it (with the trace off inside when ``suspend``)."""
         if suspend:
-            _hooks.tracer = None
+            _hooks.state.tracer = None
             try:
                 r = fn(*args, **kw)
             finally:
-                _hooks.tracer = self if self.failed is None else None
+                _hooks.state.tracer = self if self.failed is None else None
         else:
             r = fn(*args, **kw)
         self._record(fn, args, kw, r)
@@ -153,7 +153,7 @@ class _Tracer:
     def unsupported(self, what: str) -> None:
         if self.failed is None:
             self.failed = what
-            _hooks.tracer = None  # the call finishes eagerly
+            _hooks.state.tracer = None  # the call finishes eagerly
 
     def value_read(self, what: str) -> None:
         self.reads.append(what)
@@ -305,7 +305,7 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from . import anomaly
 
-        if _hooks.tracer is not None or anomaly.enabled:  # inside another trace: part of it
+        if _hooks.state.tracer is not None or anomaly.enabled:  # inside another trace: part of it
             return self.fn(*args, **kwargs)
         try:
             key, tensors = self._key(args, kwargs)
@@ -326,11 +326,11 @@ class Compiled:
             k = tr._slot(t)
             tr._slot(t._data)
             arg_slots.append(k)
-        _hooks.tracer = tr
+        _hooks.state.tracer = tr
         try:
             result = self.fn(*args, **kwargs)
         finally:
-            _hooks.tracer = None
+            _hooks.state.tracer = None
         if tr.failed is not None:
             self.eager[key] = tr.failed
             warnings.warn(f"minigrad.compile: {self.__name__} cannot be captured ({tr.failed}); "

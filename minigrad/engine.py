@@ -153,7 +153,7 @@ def run_backward(
     ``wanted`` (keyed by a leaf's id or a non-leaf's node id)."""
     xp = _tensor_xp if create_graph else np
     collect = wanted is not None
-    tr = _hooks.tracer  # minigrad.compile: record every array operation below
+    tr = _hooks.state.tracer  # minigrad.compile: record every array operation below
     if tr is not None and (create_graph or collect or _anomaly.enabled):
         tr.unsupported("create_graph, autograd.grad or anomaly mode in backward")
         tr = None

@@ -132,7 +132,7 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     grad_mode = autograd.is_grad_enabled()
     _prepare_view(t, grad_mode)
     graph = grad_mode and (t.requires_grad or any(o.requires_grad for o in others))
-    if _hooks.tracer is not None:  # minigrad.compile: a write outside a graph replays as a call
+    if _hooks.state.tracer is not None:  # minigrad.compile: a write outside a graph is a call
         if graph or t._base is not None:
             _hooks.unsupported(f"in-place {op.name} in a graph or through a view")
         else:

@@ -148,7 +148,7 @@ class Tensor:
     # ---- conversion ----
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory); refuses tensors in a graph, as PyTorch does."""
-        if _hooks.tracer is not None:
+        if _hooks.state.tracer is not None:
             _hooks.value_read("numpy()")
         if self.requires_grad:
             raise RuntimeError(
@@ -158,7 +158,7 @@ class Tensor:
         return self._data
 
     def item(self) -> Any:
-        if _hooks.tracer is not None:
+        if _hooks.state.tracer is not None:
             _hooks.value_read("item()")
         if self._data.size != 1:
             raise ValueError(
@@ -167,7 +167,7 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
-        if _hooks.tracer is not None:
+        if _hooks.state.tracer is not None:
             _hooks.value_read("tolist()")
         return self._data.tolist()
 
@@ -189,7 +189,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if _hooks.tracer is not None:
+        if _hooks.state.tracer is not None:
             _hooks.value_read("bool()")
         if self._data.size != 1:
             raise RuntimeError(

@@ -265,3 +265,31 @@ def test_memory_stays_flat_over_10000_captured_steps():
         tracemalloc.stop()
     assert c.num_traces == 1
     assert grown < 64 * 1024, grown
+
+
+def test_a_trace_records_only_its_own_thread():
+    import threading
+
+    def other():
+        mg.randn(4)  # eager, in another thread: not part of the trace
+
+    def step(x):
+        th = threading.Thread(target=other)
+        th.start()
+        th.join()
+        return x + 1
+
+    c = mg.compile(step)
+    c(mg.zeros(2))
+    before = mg.random.default_generator.get_state()
+    np.testing.assert_array_equal(c(mg.zeros(2)).numpy(), [1.0, 1.0])
+    assert mg.random.default_generator.get_state() == before  # no draw replayed
+
+
+def test_traces_are_bounded_and_unhashable_arguments_run_eagerly():
+    c = mg.compile(lambda x: x * 2, max_traces=2)
+    for n in (1, 2, 3, 1):
+        c(mg.ones(n))
+    assert sum(len(b) for b in c.traces.values()) == 2 and c.num_traces == 4
+    d = mg.compile(lambda x, opts: x * opts["k"])
+    assert d(mg.ones(2), {"k": 3.0}).tolist() == [3.0, 3.0] and d.num_traces == 0

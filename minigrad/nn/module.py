@@ -78,8 +78,8 @@ class Module(StateDictMixin):
                                   '"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _hooks.tracer is not None:  # minigrad.compile re-traces when its mode changes
-            _hooks.tracer.module(self)
+        if _hooks.state.tracer is not None:  # minigrad.compile re-traces when its mode changes
+            _hooks.state.tracer.module(self)
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
@@ -305,7 +305,7 @@ class Module(StateDictMixin):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None by default, as PyTorch 2)."""
-        if _hooks.tracer is not None:  # replayed as a call by minigrad.compile
+        if _hooks.state.tracer is not None:  # replayed as a call by minigrad.compile
             return _hooks.effect(self.zero_grad, set_to_none)
         for p in self.parameters():
             if p.grad is None:
