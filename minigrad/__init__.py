@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import accelerator, autograd, backends, cuda, datasets, nn, optim, random, testing, utils
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .capture import compile  # noqa: A004  (PyTorch's name: minigrad.compile(step))
 from .creation import (
     arange,
     empty,
@@ -149,6 +150,7 @@ concat = concatenate = cat
 __version__ = "0.1.0"
 
 __all__ = [
+    "compile",
     "BoolTensor",
     "ByteTensor",
     "CharTensor",

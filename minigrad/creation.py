@@ -12,7 +12,7 @@ import numpy as np
 
 from .devices import on_cpu
 from .dtypes import get_default_dtype
-from .random import Generator, get_rng
+from .random import Generator, draw
 from .tensor import Tensor
 
 __all__ = ["tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -119,23 +119,22 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator."""
-    data = get_rng(generator).standard_normal(_shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+    data = draw(generator, "standard_normal", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)
 
 
 @on_cpu
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator."""
-    data = get_rng(generator).random(_shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+    data = draw(generator, "random", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)
 
 
 @on_cpu
 def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
            generator: Generator | None = None) -> Tensor:
-    data = get_rng(generator).normal(mean, std, _shape((size,)))
-    return _make(data.astype(_float(dtype), copy=False), False)
+    return _make(draw(generator, "normal", mean, std, _shape((size,)), cast=_float(dtype)), False)
 
 
 @on_cpu
@@ -143,10 +142,11 @@ def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: 
             generator: Generator | None = None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _make(get_rng(generator).integers(low, high, _shape((size,)), dtype=np.dtype(dtype)),
+    return _make(draw(generator, "integers", low, high, _shape((size,)),
+                      dtype=np.dtype(dtype)),
                  False)
 
 
 @on_cpu
 def randperm(n: int, dtype: Any = np.int64, generator: Generator | None = None) -> Tensor:
-    return _make(get_rng(generator).permutation(n).astype(dtype), False)
+    return _make(draw(generator, "permutation", n, cast=dtype), False)

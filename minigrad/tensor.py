@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from . import capture_hooks as _hooks
 from . import dtypes as _dt
 from .devices import DeviceLike, check_cpu
 from .dtypes import float32, float64
@@ -147,6 +148,8 @@ class Tensor:
     # ---- conversion ----
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory); refuses tensors in a graph, as PyTorch does."""
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("numpy()")
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -155,6 +158,8 @@ class Tensor:
         return self._data
 
     def item(self) -> Any:
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("item()")
         if self._data.size != 1:
             raise ValueError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
@@ -162,6 +167,8 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -182,6 +189,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("bool()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self._data.size} elements is ambiguous"

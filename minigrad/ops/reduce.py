@@ -43,11 +43,18 @@ def _keep(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
+_ADD_REDUCE = np.add.reduce  # np.sum's work without its Python layers (the same result)
+
+
 def _count(shape: tuple[int, ...], axis: Axis) -> int:
     return math.prod(shape[a] for a in _axes(len(shape), axis)) if shape else 1
 
 
 def _sum_rule(xp, g, out, x, axis=None, keepdims=False):
+    if xp is np:  # a fresh array (the gradient's own): cheaper than broadcast_to, no copy later
+        full = np.empty(x.shape, g.dtype)
+        full[...] = g if axis is None else _keep(g, x.shape, axis, keepdims)  # None: g is 0-d
+        return full
     return xp.broadcast_to(_keep(g, x.shape, axis, keepdims), x.shape)
 
 
@@ -111,7 +118,7 @@ def _scatter_add_fwd(g, axis, index, shape):
     return z
 
 
-SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+SUM = defop("sum", lambda x, axis=None, keepdims=False: _ADD_REDUCE(x, axis, keepdims=keepdims),
             _sum_rule, saves=())
 MEAN = defop("mean",
              lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
@@ -182,6 +189,9 @@ def _reducer(op, doc: str):
 
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
            out: Tensor | None = None, axis: Axis = None, keepdims: bool | None = None):
+        if (dim is None and axis is None and dtype is None and out is None and not keepdim
+                and keepdims is None and type(x) is Tensor and x._data.dtype.kind == "f"):
+            return apply(op, x, axis=None, keepdims=False)  # x.sum(): the common call, direct
         x = as_tensor(x)
         if dtype is not None:  # the input is cast first, as PyTorch's sum(dtype=)
             x = x.to(dtype)
