@@ -10,9 +10,12 @@ import importlib.util as _ilu
 
 from . import functional, init
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation_more import *  # noqa: F403  (SiLU, ELU, PReLU, ...)
 from .container import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Flatten, Identity, Linear
+from .layers_more import *  # noqa: F403  (Embedding, LayerNorm, ...)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss_more import *  # noqa: F403  (BCELoss, L1Loss, ...)
 from .models import MLP
 from .module import Module
 from .normalization import BatchNorm1d
@@ -47,3 +50,4 @@ __all__ = [
     "functional",
     "init",
 ]
+__all__ += activation_more.__all__ + layers_more.__all__ + loss_more.__all__  # noqa: F405
