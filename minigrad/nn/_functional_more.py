@@ -153,11 +153,20 @@ def _shape_tuple(normalized_shape: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in normalized_shape)
 
 
-def _check_normalized(x: Tensor, shape: tuple[int, ...], weight: Any, bias: Any) -> None:
+def _functional_shape(normalized_shape: Any, who: str) -> tuple[int, ...]:
+    """F.layer_norm/rms_norm take a tuple or list of ints (the modules take an int too)."""
+    if not isinstance(normalized_shape, tuple | list):
+        raise TypeError(f"{who}(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    return _shape_tuple(normalized_shape)
+
+
+def _check_normalized(x: Tensor, shape: tuple[int, ...], weight: Any, bias: Any,
+                      sep: str = ", ") -> None:
     k = len(shape)
     if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"[*{sep}{', '.join(str(s) for s in shape)}], but got input of size"
                            f"{list(x.shape)}")
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and tuple(t.shape) != shape:
@@ -171,7 +180,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then
     ``* weight + bias``; one fused op with one backward for all three inputs."""
     x = as_tensor(input)
-    shape = _shape_tuple(normalized_shape)
+    shape = _functional_shape(normalized_shape, "layer_norm")
     _check_normalized(x, shape, weight, bias)
     args = [x] + [t for t in (weight, bias) if t is not None]
     return apply(_more.LAYER_NORM, *args, k=len(shape), eps=float(eps),
@@ -207,8 +216,8 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     """``x / sqrt(mean(x^2) + eps) * weight`` over the last dims; ``eps=None`` is the dtype's
     machine epsilon, as torch."""
     x = as_tensor(input)
-    shape = _shape_tuple(normalized_shape)
-    _check_normalized(x, shape, weight, None)
+    shape = _functional_shape(normalized_shape, "rms_norm")
+    _check_normalized(x, shape, weight, None, sep="")
     e = float(np.finfo(x.dtype).eps) if eps is None else float(eps)
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     y = x * _ew.sqrt((x * x).mean(dims, keepdim=True) + e).reciprocal()

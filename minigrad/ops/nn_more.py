@@ -94,7 +94,8 @@ LP_NORM = defop("lp_norm", _lp_fwd, _lp_rule, saves=((0, OUT),))
 
 # ---- embedding: rows of a weight picked by integer indices; its gradient is a scatter-add ----
 # ``coef`` (per index, or None) scales each picked row's gradient: 0 at padding_idx, 1/count
-# with scale_grad_by_freq. The two ops are each other's adjoint, so any order works.
+# with scale_grad_by_freq (a chosen gradient, as torch's, not the derivative). The scatter is
+# linear in its input, ``coef`` included; its adjoint is the plain lookup times ``coef``.
 
 
 def _emb_fwd(w: np.ndarray, indices: np.ndarray, coef: np.ndarray | None) -> np.ndarray:
@@ -118,7 +119,7 @@ def _emb_bwd_fwd(g: np.ndarray, indices: np.ndarray, num: int,
 
 def _emb_bwd_rule(xp: Any, g: Any, out: Any, grad: Any, indices: np.ndarray, num: int,
                   coef: np.ndarray | None) -> Any:
-    picked = call(xp, EMBEDDING, g, indices=indices, coef=coef)
+    picked = call(xp, EMBEDDING, g, indices=indices, coef=None)  # the plain adjoint
     if coef is None:
         return picked
     return picked * coef.reshape(coef.shape + (1,) * (picked.ndim - coef.ndim)).astype(
