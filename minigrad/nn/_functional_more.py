@@ -200,7 +200,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(x.shape)} and "
                            f"num_groups={num_groups}")
-    grouped = x.reshape(n, num_groups, -1)
+    grouped = x.reshape(n, num_groups, c // num_groups * math.prod(x.shape[2:]))
     y = apply(_more.LAYER_NORM, grouped, k=1, eps=float(eps), weight=False, bias=False,
               stats={}).reshape(*x.shape)
     pshape = (c,) + (1,) * (x.ndim - 2)
