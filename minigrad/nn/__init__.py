@@ -11,6 +11,7 @@ import importlib.util as _ilu
 from . import functional, init
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .activation_more import *  # noqa: F403  (SiLU, ELU, PReLU, ...)
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Flatten, Identity, Linear
 from .layers_more import *  # noqa: F403  (Embedding, LayerNorm, ...)
@@ -50,4 +51,5 @@ __all__ = [
     "functional",
     "init",
 ]
+__all__ += ["MultiheadAttention"]
 __all__ += activation_more.__all__ + layers_more.__all__ + loss_more.__all__  # noqa: F405
