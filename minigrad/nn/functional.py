@@ -212,3 +212,10 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
     if running_mean is not None or running_var is not None:  # outside the graph, in place
         effect(_out.update_running, running_mean, running_var, stats, momentum, n, count)
     return out
+
+from . import _act_functional, _functional_more, _loss_more  # noqa: E402  (more of F)
+from ._act_functional import *  # noqa: E402,F403
+from ._functional_more import *  # noqa: E402,F403
+from ._loss_more import *  # noqa: E402,F403
+
+__all__ += _act_functional.__all__ + _functional_more.__all__ + _loss_more.__all__
