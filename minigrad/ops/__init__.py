@@ -109,12 +109,16 @@ def data_of(x: Any) -> Any:
     return x if isinstance(x, np.ndarray | np.generic) else getattr(x, "_data", x)
 
 
-from . import (  # noqa: E402,F401  (fill the table)
+from . import (  # noqa: E402,F401  (fill the table)  # noqa: E402,F401
+    binary,
+    compare,
     elementwise,
     linalg,
     math,
+    norms,
     reduce,
     scan,
     shape,
+    sorting,
     tensor_xp,  # noqa: E402,F401
 )
