@@ -35,6 +35,8 @@ def grads(lib, fn, arrays, v, create=True):
 def _np(t):
     if hasattr(t, "detach"):
         t = t.detach()
+    if type(t).__module__.startswith("torch"):
+        t = t.new_zeros(t.shape) + t  # a ZeroTensor (a zero gradient) refuses numpy()
     return np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64)
 
 

@@ -80,7 +80,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
         _axes(x.ndim, d)
     keep = bool(keepdim)
     p = float(ord)
-    if x.size == 0 and (p < 0 or _m.isinf(p)):
+    if x._data.size == 0 and (p < 0 or _m.isinf(p)):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
                            f"tensor because the operation does not have an identity")
     if _m.isinf(p):

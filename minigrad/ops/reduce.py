@@ -174,7 +174,7 @@ def _to_float(x: Tensor) -> Tensor:
 
 def _nonempty(name: str, x: Tensor, axes: tuple[int, ...] | None) -> None:
     """amax/amin over zero elements raise PyTorch's errors (sum and mean give 0 and NaN)."""
-    if name not in ("amax", "amin") or x.size:
+    if name not in ("amax", "amin") or x._data.size:
         return
     if axes is None:
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
@@ -199,6 +199,8 @@ def _reducer(op, doc: str):
             x = rule(x)
         d = _dims(dim, axis)
         _nonempty(op.name, x, _axes(x.ndim, d) if d is not None else None)
+        if not x.ndim:  # a 0-d tensor over dim 0 or -1: itself, as PyTorch
+            d = None
         r = apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
         return r if out is None else _into(out, r)
 

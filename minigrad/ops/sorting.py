@@ -9,6 +9,7 @@ order puts NaN last (first when descending); sorting is stable, so ties keep the
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ def _pick(x: Tensor, d: int, idx: np.ndarray, keepdim: bool = True, kind: type |
         values = gather(x, d, idx)
         if not keepdim:
             values, idx = values.squeeze(d), np.squeeze(idx, axis=d)
-    idx = Tensor._wrap(np.ascontiguousarray(idx, dtype=np.int64))
+    idx = Tensor._wrap(np.array(idx, dtype=np.int64))  # a copy, 0-d kept 0-d
     return (values, idx) if kind is None else kind(values, idx)
 
 
@@ -129,7 +130,7 @@ def _median_all_rule(xp, g, out, x, skip_nan=False):
     """PyTorch's evenly distributed gradient: shared by the elements equal to the median."""
     xd, od = data_of(x), data_of(out)
     hit = np.isnan(xd) if np.isnan(od) else xd == od
-    return g * (hit / max(int(hit.sum()), 1)).astype(xd.dtype)
+    return g * (hit / builtins.max(int(hit.sum()), 1)).astype(xd.dtype)
 
 
 MEDIAN = defop("median", _median_all_fwd, _median_all_rule, saves=((0, OUT),))
@@ -162,7 +163,7 @@ def _extreme(name: str, red: Any, npfn: Any, binary: Any, kind: type):
         if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
             return binary(x, dim)
         if dim is None:
-            if x.size == 0:
+            if x._data.size == 0:
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                    f"input.numel() == 0. Specify the reduction dim with the "
                                    f"'dim' argument.")
