@@ -94,6 +94,25 @@ def test_ties_first_index_and_nan_as_torch(name):
             _grads(lambda lib, x: getattr(lib, name)(x, 1).values, [row], second=False)
 
 
+def test_kthvalue_ties_pick_torch_index():
+    """Heavy ties (and NaN): the index torch's quickselect leaves at position k, so the
+    gradient goes to the same element."""
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        x = rng.integers(0, 4, (3, int(rng.integers(1, 30)))).astype(float)
+        if trial % 3 == 0:
+            x[0, rng.integers(0, x.shape[1])] = np.nan
+        k = int(rng.integers(1, x.shape[1] + 1))
+        m, t = _both(x)
+        _same_pair(mg.kthvalue(m, k, 1), torch.kthvalue(t, k, 1))
+        _same_pair(mg.kthvalue(m.T, k, 0, True), torch.kthvalue(t.T, k, 0, True))
+    _grads(lambda lib, v: lib.kthvalue(v, 3, 1).values, [x])
+    for row in (np.array([1.0, 1.0, 2.0, 1.0]), np.array([np.nan, 1.0, np.nan])):
+        m, t = _both(row)
+        for k in range(1, row.size + 1):
+            _same_pair(mg.kthvalue(m, k), torch.kthvalue(t, k))
+
+
 def test_max_min_all_and_amax_split_ties_evenly():
     x = np.array([1.0, 3.0, 3.0, 2.0])
     for name in ("max", "min", "amax", "amin"):

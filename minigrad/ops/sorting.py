@@ -100,8 +100,64 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     a = d if x.ndim else 0
-    idx = np.take(_order(_data(x), a, False), [k - 1], axis=a)
-    return _pick(x, d, idx, keepdim, _rt.kthvalue)
+    return _pick(x, d, _kth_index(_data(x), a, k - 1), keepdim, _rt.kthvalue)
+
+
+def _kth_index(a: np.ndarray, axis: int, k: int) -> np.ndarray:
+    """The index PyTorch's kthvalue gives (kept as size 1): the sorted position where the value
+    is unique, else the position its quickselect leaves there (ties: which of the equal ones)."""
+    idx = np.take(_order(a, axis, False), [k], axis=axis)
+    v = np.take_along_axis(a, idx, axis=axis)
+    same = (a == v) | (np.isnan(a) & np.isnan(v)) if a.dtype.kind == "f" else a == v
+    tied = np.moveaxis(same.sum(axis=axis, keepdims=True) > 1, axis, -1)
+    if tied.any():
+        moved, out = np.moveaxis(a, axis, -1), np.moveaxis(idx, axis, -1)
+        for pos in np.ndindex(moved.shape[:-1]):
+            if tied[pos + (0,)]:
+                out[pos + (0,)] = _quickselect(moved[pos].tolist(), k)
+    return idx
+
+
+def _gt_or_nan(x: Any, y: Any) -> bool:
+    return (x != x and y == y) or x > y
+
+
+def _quickselect(arr: list, k: int) -> int:
+    """PyTorch's CPU kthvalue selection (SortingUtils.h, median-of-three Sedgewick partition),
+    step for step, so tied values resolve to the same index; returns the original index."""
+    idx = list(range(len(arr)))
+
+    def swap(i: int, j: int) -> None:
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(arr) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _gt_or_nan(arr[lo], arr[hi]):
+                swap(lo, hi)
+            break
+        swap((lo + hi) >> 1, lo + 1)
+        for i, j in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _gt_or_nan(arr[i], arr[j]):
+                swap(i, j)
+        i, j, piv = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while _gt_or_nan(piv, arr[i]):
+                i += 1
+            j -= 1
+            while _gt_or_nan(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
 
 
 def _median_index(a: np.ndarray, axis: int, skip_nan: bool) -> np.ndarray:
