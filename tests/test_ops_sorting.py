@@ -245,3 +245,9 @@ def test_matrix_norm_and_linalg_norm(ord, dim):  # noqa: A002
     _same(mg.linalg.norm(m[0, 0], 3), torch.linalg.norm(t[0, 0], 3), 1e-12)
     same_error(lambda: torch.linalg.norm(t, 1), lambda: mg.linalg.norm(m, 1))
     same_error(lambda: torch.linalg.matrix_norm(t[0, 0]), lambda: mg.linalg.matrix_norm(m[0, 0]))
+    for shape in ((0, 3), (3, 0), (2, 0, 3), (0, 0)):  # empty: 0 for 1/inf/fro, amin's error
+        me, te = _both(np.zeros(shape))
+        got = same_error(lambda te=te: torch.linalg.matrix_norm(te, ord),
+                         lambda me=me: mg.linalg.matrix_norm(me, ord))
+        if got is not None:
+            _same(got, torch.linalg.matrix_norm(te, ord))

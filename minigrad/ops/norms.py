@@ -116,12 +116,14 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     a, b = _pair_dims(x, dim)
     if ord == "fro":
         r = vector_norm(x, 2, (a, b), keepdim)
+    elif ord in (1, _m.inf) and x._data.size == 0:  # the max of nothing is 0 here, as torch
+        r = _red.sum(_ew.abs(x), (a, b), keepdim)
     elif ord in (1, -1, _m.inf, -_m.inf):
         summed, kept = (a, b) if abs(ord) == 1 else (b, a)  # 1: column sums; inf: row sums
-        s = _red.sum(_ew.abs(x), summed, True)
-        r = (_red.amax if ord > 0 else _red.amin)(s, kept, True)
-        if not keepdim:
-            r = r.squeeze((a, b))
+        s = _red.sum(_ew.abs(x), summed)  # then the kept dim's new place, as torch counts it
+        r = (_red.amax if ord > 0 else _red.amin)(s, kept - (summed < kept))
+        if keepdim:
+            r = r.reshape(tuple(1 if i in (a, b) else n for i, n in enumerate(x.shape)))
     elif ord in ("nuc", 2, -2):
         raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} (singular values) is not "
                                   f"implemented in minigrad")
