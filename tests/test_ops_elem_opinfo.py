@@ -65,7 +65,7 @@ def _check(op, sample, got, want):
             continue
         assert tuple(g.shape) == tuple(w.shape), (g.shape, w.shape)
         assert str(g.dtype) == str(w.dtype).replace("torch.", ""), (g.dtype, w.dtype)
-        if i == 1 and op.name in TIES_ANY_INDEX and sample.input.ndim:  # a valid index of the same value
+        if i == 1 and op.name in TIES_ANY_INDEX and sample.input.ndim:  # an index of the value
             dim = sample.args[1] if len(sample.args) > 1 else sample.kwargs.get("dim", -1)
             picked = np.take_along_axis(sample.input.numpy(), g.numpy(), axis=dim)
             np.testing.assert_array_equal(picked, ws[0].numpy())
