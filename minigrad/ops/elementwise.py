@@ -57,8 +57,11 @@ def _tie_rule(sign: int):
     def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         ad, bd = data_of(a), data_of(b)
         lose = ad < bd if sign > 0 else ad > bd  # NaN never loses: it takes the gradient
-        w = np.where(ad == bd, 0.5, 1.0) * ~lose
-        return g * w.astype(data_of(g).dtype)
+        w = (~lose).astype(data_of(g).dtype)
+        tie = ad == bd
+        if tie.any():
+            w = w * np.where(tie, 0.5, 1.0).astype(w.dtype)
+        return g * w
 
     return rule
 
@@ -81,15 +84,20 @@ DIV = defop(
 )
 def _pow_base_rule(xp, g, out, a, b):
     """PyTorch's: zero where the exponent is 0 (so 0 ** 0 has gradient 0, not NaN)."""
-    bd = data_of(b)
-    return xp.where(np.broadcast_to(bd == 0, data_of(g).shape), np.zeros((), data_of(g).dtype),
+    zero = data_of(b) == 0
+    if not zero.any():
+        return g * b * a ** (b - 1)
+    return xp.where(np.broadcast_to(zero, data_of(g).shape), np.zeros((), data_of(g).dtype),
                     g * b * a ** (b - 1))
 
 
 def _pow_exponent_rule(xp, g, out, a, b):
     """PyTorch's: zero where the base is 0 and the exponent >= 0 (not ``0 * log 0``)."""
     ad, bd = data_of(a), data_of(b)
-    zero = np.broadcast_to((ad == 0) & (bd >= 0), data_of(g).shape)
+    base_zero = ad == 0
+    if not base_zero.any():
+        return g * (out * xp.log(a))
+    zero = np.broadcast_to(base_zero & (bd >= 0), data_of(g).shape)
     return g * xp.where(zero, np.zeros((), data_of(g).dtype), out * xp.log(a))  # torch's order
 
 
