@@ -59,8 +59,8 @@ def _nonempty(name: str, x: Tensor, d: int) -> None:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False,  # noqa: A002
-         *, out: Any = None) -> Any:
+def sort(input: Any, dim: int = -1, descending: bool = False,  # noqa: A002
+         stable: bool = False) -> Any:
     """``(values, indices)`` sorted along ``dim``; ties keep their order (stable, as PyTorch)."""
     x = as_tensor(input)
     d = _dim(x, dim)
@@ -214,7 +214,7 @@ nanmedian = _median("nanmedian", True, _rt.nanmedian)
 
 
 def _extreme(name: str, red: Any, npfn: Any, binary: Any, kind: type):
-    def fn(input: Any, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:  # noqa: A002
+    def fn(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
         x = as_tensor(input)
         if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
             return binary(x, dim)
