@@ -24,10 +24,14 @@ TIES_ANY_INDEX = ("topk",)  # torch's std::partial_sort order among equal values
 
 
 def _ops():
+    frozen = torch.backends.flags_frozen()
     try:
         from torch.testing._internal.common_methods_invocations import op_db
     except Exception:  # noqa: BLE001  (an install without torch's test package)
         return []
+    finally:  # torch's test utilities freeze the backend flags for the whole process: undo it
+        if not frozen:
+            torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     return [op for op in op_db if op.name in NAMES]
 
 
