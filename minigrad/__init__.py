@@ -76,7 +76,23 @@ from .ops.elementwise import (
     tanh,
     where,
 )
-from .ops.linalg import matmul
+from .ops.diag import diag, diag_embed, diagonal, trace, tril, triu
+from .ops.einsum import einsum
+from .ops.linalg import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    kron,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
 from .ops.math import (
     acos,
     acosh,
@@ -325,4 +341,23 @@ __all__ = [
     "count_nonzero",
     "std_mean",
     "var_mean",
+    "addbmm",
+    "addmm",
+    "addmv",
+    "baddbmm",
+    "bmm",
+    "diag",
+    "diag_embed",
+    "diagonal",
+    "dot",
+    "einsum",
+    "ger",
+    "kron",
+    "mm",
+    "mv",
+    "outer",
+    "trace",
+    "tril",
+    "triu",
+    "vdot",
 ]
