@@ -57,6 +57,8 @@ from .ops.bitwise import (
     logical_or,
     logical_xor,
 )
+from .ops.diag import diag, diag_embed, diagonal, trace, tril, triu
+from .ops.einsum import einsum
 from .ops.elementwise import (
     abs,
     add,
@@ -76,8 +78,6 @@ from .ops.elementwise import (
     tanh,
     where,
 )
-from .ops.diag import diag, diag_embed, diagonal, trace, tril, triu
-from .ops.einsum import einsum
 from .ops.linalg import (
     addbmm,
     addmm,

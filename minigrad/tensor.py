@@ -298,8 +298,8 @@ def __getattr__(name: str) -> Any:
 
 from . import inplace as _inplace  # noqa: E402,F401  (attach the in-place methods)
 from . import promotion as _promotion  # noqa: E402
-from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
 from . import tensor_linalg as _linalg_methods  # noqa: E402,F401  (mm, diagonal, addmm_...)
+from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
 from . import views as _views  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
 

@@ -117,7 +117,7 @@ def _parse(equation: str, shapes: list[tuple[int, ...]]) -> str:
     full = [s.replace("...", ell_letters[n_ell - (len(shape) - len(s) + 3):] if "..." in s
                       else "") for s, shape in zip(subs, shapes)]
     if arrow:
-        for k, c in enumerate(res.replace("...", "")):
+        for c in res.replace("...", ""):
             if res.replace("...", "").count(c) > 1:
                 raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
                                    "the output")
