@@ -21,11 +21,7 @@ def _scaled_(name: str):
     fn = la.METHODS[name]
 
     def method(self: Tensor, *args: Any, beta: Any = 1, alpha: Any = 1) -> Tensor:
-        out = fn(self, *args, beta=beta, alpha=alpha)
-        if out.shape != self.shape:
-            raise RuntimeError(f"Bad in-place call: input tensor size {list(self.shape)} and "
-                               f"output tensor size {list(out.shape)} should match")
-        return copy_into(self, out)
+        return copy_into(self, fn(self, *args, beta=beta, alpha=alpha, _inplace=True))
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``."

@@ -55,6 +55,7 @@ TRIU = defop("triu", lambda x, diagonal: np.triu(x, diagonal),
 
 
 def _dim(d: int, nd: int) -> int:
+    nd = max(nd, 1)  # a 0-d tensor counts as 1-d, as PyTorch wraps dims
     if not -nd <= d < nd:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
                          f"but got {d})")

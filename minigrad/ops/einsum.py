@@ -67,6 +67,23 @@ EINSUM = defop("einsum", _fwd, vjp=_vjp, saves=lambda equation: tuple(
     for i in range(equation.count(",") + 1)))
 
 
+def _sums_alone(eq: str, shapes: list[tuple[int, ...]]) -> list[bool]:
+    """Per operand: whether PyTorch sums an index out of it alone first (a sum that makes
+    integer operands int64), i.e. an index not in the output that no other operand has with a
+    size above 1, or that has size 1 there."""
+    ins, out = eq.split("->")
+    subs = ins.split(",")
+    alone = []
+    for i, (s, shape) in enumerate(zip(subs, shapes)):
+        def others_big(c: str, i: int = i) -> bool:
+            return any(n > 1 for j, (t, sh) in enumerate(zip(subs, shapes)) if j != i
+                       for d, n in zip(t, sh) if d == c)
+
+        alone.append(any(c not in out and (n == 1 or not others_big(c))
+                         for c, n in zip(s, shape)))
+    return alone
+
+
 def _sublist(args: tuple) -> tuple[str, list]:
     """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as an equation string and its operands."""
     def letters(sub: list) -> str:
@@ -81,9 +98,11 @@ def _sublist(args: tuple) -> tuple[str, list]:
                                  f"but got {s}")
         return out
 
-    ops, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
-    if len(subs) > len(ops):
-        return ",".join(subs[:-1]) + "->" + subs[-1], ops
+    out = letters(args[-1]) if len(args) % 2 else None
+    pairs = args[:-1] if len(args) % 2 else args
+    ops, subs = list(pairs[0::2]), [letters(s) for s in pairs[1::2]]
+    if out is not None:
+        return ",".join(subs) + "->" + out, ops
     return ",".join(subs), ops
 
 
@@ -167,5 +186,13 @@ def einsum(*args: Any) -> Tensor:
         if t._data.dtype != ts[0]._data.dtype:
             raise RuntimeError(f"expected scalar type {_dt.torch_name(ts[0].dtype)} but found "
                                f"{_dt.torch_name(t.dtype)}")
-    eq = _parse(equation, [t.shape for t in ts])
+    shapes = [t.shape for t in ts]
+    eq = _parse(equation, shapes)
+    dt = ts[0]._data.dtype
+    if dt.kind in "biu" and dt != np.int64:  # PyTorch's sums make int64 of some operands
+        alone = _sums_alone(eq, shapes)
+        if all(alone):
+            ts = [Tensor._wrap(t._data.astype(np.int64)) for t in ts]
+        elif any(alone) and len(ts) > 1:
+            raise RuntimeError(f"expected scalar type Long but found {_dt.torch_name(dt)}")
     return apply(EINSUM, *ts, equation=eq)

@@ -17,7 +17,6 @@ from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import defop
 from . import elementwise as _ew
-from . import reduce as _red
 from . import shape as _sh
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "kron", "addmm",
@@ -226,10 +225,13 @@ def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
 # ---- beta * input + alpha * product ----
 
 
-def expand_check(shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+def expand_check(shape: tuple[int, ...], target: tuple[int, ...], dtype: np.dtype) -> None:
     """Raise PyTorch's error unless ``shape`` broadcasts to exactly ``target``."""
     if len(shape) > len(target):
-        raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be "
+        from ..tensor_types import tensor_type
+
+        raise RuntimeError(f"expand({tensor_type(dtype)}{{{list(shape)}}}, size={list(target)}): "
+                           f"the number of sizes provided ({len(target)}) must be "
                            f"greater or equal to the number of dimensions in the tensor "
                            f"({len(shape)})")
     lead = len(target) - len(shape)
@@ -240,8 +242,15 @@ def expand_check(shape: tuple[int, ...], target: tuple[int, ...]) -> None:
                                f"Target sizes: {list(target)}.  Tensor sizes: {list(shape)}")
 
 
-def _scaled_sum(input: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
-    expand_check(input.shape, prod.shape)
+def _scaled_sum(input: Tensor, prod: Tensor, beta: Any, alpha: Any,  # noqa: A002
+                inplace: bool = False) -> Tensor:
+    """``beta * input + alpha * prod``; ``inplace``: the result must have input's shape."""
+    if inplace and input.shape != prod.shape:
+        raise RuntimeError(f"Bad in-place call: input tensor size {list(input.shape)} and "
+                           f"output tensor size {list(prod.shape)} should match")
+    expand_check(input.shape, prod.shape, input.dtype)
+    if prod._data.dtype.kind != "f":  # PyTorch takes the scalars in the tensors' dtype
+        beta, alpha = int(beta), int(alpha)
     if alpha != 1:
         prod = _ew.mul(prod, alpha)
     if beta == 0:  # input is ignored (NaN and inf in it too), its gradient is zero
@@ -259,41 +268,45 @@ def _same_dtype(input: Tensor, *others: Tensor, msg: str) -> None:  # noqa: A002
         raise RuntimeError(msg.format(*names))
 
 
-def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+          _inplace: bool = False) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; with ``beta=0`` input is ignored (NaN too)."""
     x, a, b = as_tensor(input), as_tensor(mat1), as_tensor(mat2)
     _mm_check(a, b)
     _same_dtype(x, b, msg="self and mat2 must have the same dtype, but got {} and {}")
-    return _scaled_sum(x, apply(MATMUL, a, b), beta, alpha)
+    return _scaled_sum(x, apply(MATMUL, a, b), beta, alpha, _inplace)
 
 
-def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+          _inplace: bool = False) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
     x, m, v = as_tensor(input), as_tensor(mat), as_tensor(vec)
     mv_check(m, v, max(x.ndim, 1), x.shape[0] if x.ndim == 1 else None)
     _same_dtype(x, m, v, msg="addmv input tensors must have the same dtype, but got {}, {}, "
                               "and {}")
-    return _scaled_sum(x, apply(MATMUL, m, v), beta, alpha)
+    return _scaled_sum(x, apply(MATMUL, m, v), beta, alpha, _inplace)
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
-            alpha: Any = 1) -> Tensor:
+            alpha: Any = 1, _inplace: bool = False) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` per batch; ``beta=0`` ignores input."""
     x, a, b = as_tensor(input), as_tensor(batch1), as_tensor(batch2)
     _bmm_check(a, b)
     if x._data.dtype != a._data.dtype:
         raise RuntimeError(f"Input dtypes must be the same, got: input {_lower(x.dtype)}, "
                            f"batch1: {_lower(a.dtype)}, batch2: {_lower(b.dtype)}")
-    return _scaled_sum(x, apply(MATMUL, a, b), beta, alpha)
+    return _scaled_sum(x, apply(MATMUL, a, b), beta, alpha, _inplace)
 
 
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
-           alpha: Any = 1) -> Tensor:
+           alpha: Any = 1, _inplace: bool = False) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``."""
     x, a, b = as_tensor(input), as_tensor(batch1), as_tensor(batch2)
     _bmm_check(a, b)
     _same_dtype(x, b, msg="self and mat2 must have the same dtype, but got {} and {}")
-    return _scaled_sum(x, _red.sum(apply(MATMUL, a, b), 0), beta, alpha)
+    from .einsum import EINSUM  # one op, no int64 sum: integer dtypes kept, as PyTorch
+
+    return _scaled_sum(x, apply(EINSUM, a, b, equation="bij,bjk->ik"), beta, alpha, _inplace)
 
 
 METHODS = {name: globals()[name] for name in __all__}
