@@ -7,18 +7,17 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     linspace,
-    normal,
+    logspace,
     ones,
     ones_like,
     rand,
-    randint,
     randn,
-    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -47,6 +46,7 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short
 from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
+from .histograms import bincount, histc, histogram
 from .ops.bitwise import (
     bitwise_and,
     bitwise_not,
@@ -142,6 +142,16 @@ from .ops.scan import (
 )
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
+from .sampling import (
+    bernoulli,
+    multinomial,
+    normal,
+    rand_like,
+    randint,
+    randint_like,
+    randn_like,
+    randperm,
+)
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, as_tensor
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
@@ -360,4 +370,14 @@ __all__ = [
     "tril",
     "triu",
     "vdot",
+    "bernoulli",
+    "bincount",
+    "empty_like",
+    "histc",
+    "histogram",
+    "logspace",
+    "multinomial",
+    "rand_like",
+    "randint_like",
+    "randn_like",
 ]

@@ -4,6 +4,7 @@ over one operand; diagonals with offsets and any pair of dims; triangles of batc
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 from op_cases import SIDE, case, leaf, shape_, values
 
@@ -63,3 +64,14 @@ def _tri_case(name, fn):
 
 _tri_case("tril", mg.tril)
 _tri_case("triu", mg.triu)
+
+
+@case("sample")
+def _(draw):  # normal(mean, std) / bernoulli(p): a fixed draw, zero gradients to the parameters
+    from minigrad.autograd import apply
+    from minigrad.ops.sample import SAMPLE
+
+    sm, ss = draw(st.sampled_from([((2, 3), (2, 3)), ((2, 1), (3,)), ((), (2,))]))
+    noise = mg.tensor(values(draw, np.broadcast_shapes(sm, ss)), dtype=mg.float64)
+    return ((lambda m, s: apply(SAMPLE, noise, m, s)),
+            [leaf(values(draw, sm)), leaf(values(draw, ss, 0.5, 2.0))], {})

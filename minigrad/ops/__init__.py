@@ -116,6 +116,7 @@ from . import (  # noqa: E402,F401  (fill the table)
     linalg,
     math,
     reduce,
+    sample,
     scan,
     shape,
     tensor_xp,  # noqa: E402,F401
