@@ -10,7 +10,12 @@ import pytest
 import minigrad as mg
 
 torch = pytest.importorskip("torch", reason="PyTorch is the specification these tests compare to")
+_flags = torch.backends.disable_global_flags.__globals__
+_frozen = _flags.get("__allow_nonbracketed_mutation_flag", True)
 cmi = pytest.importorskip("torch.testing._internal.common_methods_invocations")
+# importing torch's test suite freezes torch.backends' flags for the whole process (its
+# disable_global_flags); give them back, so later scripts that set cudnn flags still run
+_flags["__allow_nonbracketed_mutation_flag"] = _frozen
 
 NAMES = ["mm", "bmm", "mv", "dot", "vdot", "outer", "addmm", "addmv", "addbmm", "baddbmm",
          "einsum", "tril", "triu", "diag", "diag_embed", "diagonal", "trace", "kron", "matmul",
