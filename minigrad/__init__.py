@@ -21,18 +21,17 @@ from .capture import compile  # noqa: A004  (PyTorch's name: minigrad.compile(st
 from .creation import (
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     linspace,
-    normal,
+    logspace,
     ones,
     ones_like,
     rand,
-    randint,
     randn,
-    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -61,6 +60,7 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short
 from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
+from .histograms import bincount, histc, histogram
 from .ops.binary import (
     add,
     atan2,
@@ -103,6 +103,8 @@ from .ops.compare import (
     isreal,
     nan_to_num,
 )
+from .ops.diag import diag, diag_embed, diagonal, trace, tril, triu
+from .ops.einsum import einsum
 from .ops.elementwise import (
     abs,
     exp,
@@ -118,7 +120,21 @@ from .ops.elementwise import (
     tanh,
     where,
 )
-from .ops.linalg import matmul
+from .ops.linalg import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    kron,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
 from .ops.math import (
     acos,
     acosh,
@@ -171,6 +187,16 @@ from .ops.scan import (
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .ops.sorting import argsort, kthvalue, max, median, min, msort, nanmedian, sort, topk
 from .random import Generator, initial_seed, manual_seed
+from .sampling import (
+    bernoulli,
+    multinomial,
+    normal,
+    rand_like,
+    randint,
+    randint_like,
+    randn_like,
+    randperm,
+)
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, as_tensor
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
@@ -412,4 +438,33 @@ __all__ = [
     "nanmedian",
     "sort",
     "topk",
+    "addbmm",
+    "addmm",
+    "addmv",
+    "baddbmm",
+    "bmm",
+    "diag",
+    "diag_embed",
+    "diagonal",
+    "dot",
+    "einsum",
+    "ger",
+    "kron",
+    "mm",
+    "mv",
+    "outer",
+    "trace",
+    "tril",
+    "triu",
+    "vdot",
+    "bernoulli",
+    "bincount",
+    "empty_like",
+    "histc",
+    "histogram",
+    "logspace",
+    "multinomial",
+    "rand_like",
+    "randint_like",
+    "randn_like",
 ]
