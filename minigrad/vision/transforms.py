@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import from_numpy, rand, randint, tensor
+from ..creation import from_numpy, rand, tensor
 from ..ops.scan import flip
+from ..sampling import randint
 from ..tensor import Tensor
 
 __all__ = [
