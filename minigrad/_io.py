@@ -100,9 +100,9 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def _existing_mode(path: str) -> int | None:
-    """Permission bits of the file about to be replaced (None if there is none); refuses a
-    file without the owner-write bit and anything that is not a regular file."""
+def _existing(path: str) -> os.stat_result | None:
+    """The stat of the file about to be replaced (None if there is none); refuses a file
+    without the owner-write bit and anything that is not a regular file."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -115,7 +115,22 @@ def _existing_mode(path: str) -> int | None:
     if not mode & stat.S_IWUSR:
         raise PermissionError(errno.EACCES, f"read-only file (mode {mode:04o}), refusing to "
                               "replace it; `chmod u+w` it to allow overwriting", path)
-    return mode
+    return st
+
+
+def _keep_attributes(fd: int, old: os.stat_result) -> None:
+    """Give the new file the replaced one's permission bits, and its owner and group where
+    the system lets this process (root, or a group the user belongs to)."""
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    if hasattr(os, "fchown"):
+        new = os.fstat(fd)
+        if (new.st_uid, new.st_gid) != (old.st_uid, old.st_gid):
+            try:
+                os.fchown(fd, old.st_uid, old.st_gid)
+            except PermissionError:
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, -1, old.st_gid)  # at least the group, if ours
+            os.fchmod(fd, stat.S_IMODE(old.st_mode))  # chown may clear setuid/setgid bits
 
 
 @contextlib.contextmanager
@@ -129,7 +144,8 @@ def atomic_open(
 
     As a careful user expects of a plain ``open(path, "w")``:
 
-    - a replaced file keeps its permission bits; a new one gets ``0o666 & ~umask``;
+    - a replaced file keeps its permission bits, and its owner and group where the system
+      allows (root; a group the user is in); a new one gets ``0o666 & ~umask``;
     - a symlink is written through: its target is replaced, the link stays a link;
     - a file without its owner-write bit (e.g. mode 0444) raises ``PermissionError`` naming
       it. This is decided by the mode bits, not ``os.access``, so root (who may write anything)
@@ -144,13 +160,13 @@ def atomic_open(
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         raise FileNotFoundError(f"atomic_open: directory {directory!r} does not exist")
-    keep = _existing_mode(path)
+    old = _existing(path)
     f = _open_temp(path, "b" in mode, encoding)
     tmp = f.name
     try:
         with f:
-            if keep is not None:
-                os.fchmod(f.fileno(), keep)
+            if old is not None:
+                _keep_attributes(f.fileno(), old)
             yield f
             f.flush()
             os.fsync(f.fileno())

@@ -119,6 +119,25 @@ def test_a_replaced_file_keeps_its_mode(tmp_path):
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
 
 
+def test_a_replaced_file_keeps_its_owner_and_group(tmp_path):
+    """As ``open(path, "w")`` would: the new file is the old owner's (where the process may
+    give it away: root here; a user can keep one of their own groups)."""
+    target = tmp_path / "shared.ckpt"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    if os.geteuid() == 0:
+        owner, group = 4242, 4343
+    else:  # a user can give a file to any group they are in, not to another owner
+        others = [g for g in os.getgroups() if g != os.getegid()]
+        if not others:
+            pytest.skip("needs root or a second group to change a file's group")
+        owner, group = os.geteuid(), others[0]
+    os.chown(target, owner, group)
+    atomic_write_bytes(target, b"new")
+    st = os.stat(target)
+    assert (st.st_uid, st.st_gid) == (owner, group) and stat.S_IMODE(st.st_mode) == 0o640
+
+
 @pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
 def test_a_read_only_file_is_not_replaced(tmp_path, mode):
     target = tmp_path / "frozen.ckpt"
