@@ -62,7 +62,7 @@ def _search(ctx: Context, space: dict[str, Any], n_trials: int, seed: int, tag: 
 
 
 def run(ctx: Context) -> Outcome:
-    n1, n2, epochs, top_k = (16, 8, 30, 3) if ctx.quick else (100, 50, 50, 20)
+    n1, n2, epochs, top_k = (24, 8, 50, 3) if ctx.quick else (100, 50, 50, 20)
     ctx.data()  # record the data source in this experiment's JSON
     constants = {"dataset": ctx.dataset, "split_seed": ctx.seed, "samples": 500,
                  "epochs": epochs}
