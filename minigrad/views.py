@@ -25,7 +25,7 @@ rebased = False
 
 def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     """Make ``out`` a view of ``inp``'s base when the op returned an array over its memory."""
-    if not np.may_share_memory(out._data, inp._data):
+    if not (np.may_share_memory(out._data, inp._data) or _empty_view(out._data, inp._data)):
         return  # a copy: a reshape that could not view, or advanced indexing
     base = inp._base
     if base is None:
@@ -37,6 +37,16 @@ def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     out._view_at = base._node
     out._view_grad = autograd.is_grad_enabled()  # in-place with grad on needs a view made so
     out._vc = counter(inp)
+
+
+def _empty_view(out: np.ndarray, inp: np.ndarray) -> bool:
+    """An empty result shares no memory, but a slice of ``inp`` is still a view (as PyTorch's)."""
+    def root(a: np.ndarray) -> np.ndarray:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        return a
+
+    return out.size == 0 and out.base is not None and root(out) is root(inp)
 
 
 def one_of_many(t: Tensor) -> Tensor:
