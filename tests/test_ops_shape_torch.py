@@ -20,7 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _as(lib, a):
-    if isinstance(a, np.ndarray):
+    if isinstance(a, np.ndarray | np.generic):
         return lib.tensor(a)
     return a
 
@@ -38,16 +38,17 @@ def _views(lib, outs, x):
     return [o._base is not None and (o._base is base or o._base is base._base) for o in outs]
 
 
-def compare(fn, shape, consts=(), seed=0, grad=True):
-    """``fn(lib, x, *consts)`` on both libraries: same values, dtypes, shapes, views, gradients
-    (first order, and second order through ``(out**2 * v).sum()``)."""
+def compare(fn, shape, consts=(), seed=0, grad=True, more=()):
+    """``fn(lib, x, *consts, *others)`` on both libraries (``others``: float inputs of shapes
+    ``more``): same values, dtypes, shapes, views, gradients of every float input (first
+    order, and second order through ``(out**2 * v).sum()``)."""
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal(shape)
+    arrays = [rng.standard_normal(s) for s in (shape, *more)]
     res = {}
     for lib in (torch, mg):
-        x = lib.tensor(a, dtype=lib.float64, requires_grad=grad)
-        base = x * 1 if grad else x  # a non-leaf base, so views of it can be seen
-        outs = _outs(fn(lib, base, *[_as(lib, c) for c in consts]))
+        xs = [lib.tensor(a, dtype=lib.float64, requires_grad=grad) for a in arrays]
+        base = xs[0] * 1 if grad else xs[0]  # a non-leaf base, so views of it can be seen
+        outs = _outs(fn(lib, base, *[_as(lib, c) for c in consts], *xs[1:]))
         entry = {"vals": [_arr(o) for o in outs], "dtypes": [str(o.dtype).split(".")[-1]
                                                             for o in outs],
                  "views": [o._base is not None and o._base is base for o in outs]}
@@ -55,11 +56,14 @@ def compare(fn, shape, consts=(), seed=0, grad=True):
             r2 = np.random.default_rng(seed + 1)
             loss = sum((o ** 2 * lib.tensor(r2.standard_normal(tuple(o.shape)))).sum()
                        for o in outs if o.requires_grad)
-            g, = lib.autograd.grad(loss, x, create_graph=True)
-            entry["grad"] = _arr(g)
+            gs = lib.autograd.grad(loss, xs, create_graph=True, allow_unused=True)
+            entry["grad"] = [None if g is None else _arr(g) for g in gs]
             if all(o.numel() for o in outs):  # (an empty result: nothing to differentiate)
-                (g * lib.tensor(r2.standard_normal(shape))).sum().backward()
-                entry["grad2"] = _arr(x.grad)
+                gg = sum((g * lib.tensor(r2.standard_normal(tuple(g.shape)))).sum()
+                         for g in gs if g is not None and g.requires_grad)
+                if not isinstance(gg, int):
+                    gg.backward()
+                entry["grad2"] = [None if x.grad is None else _arr(x.grad) for x in xs]
         res[lib] = entry
     t, m = res[torch], res[mg]
     assert m["dtypes"] == t["dtypes"]
@@ -70,8 +74,12 @@ def compare(fn, shape, consts=(), seed=0, grad=True):
     assert m["views"] == t["views"], (m["views"], t["views"])
     for k in ("grad", "grad2"):
         assert (k in m) == (k in t)
-        if k in t:
-            np.testing.assert_allclose(m[k], t[k], rtol=1e-10, atol=1e-12, err_msg=k)
+        for i, (gm, gt) in enumerate(zip(m.get(k, ()), t.get(k, ()))):
+            if gt is None or gm is None:  # unused: zeros are as good as None
+                assert gm is None or not np.any(gm), (k, i)
+                assert gt is None or not np.any(gt), (k, i)
+            else:
+                np.testing.assert_allclose(gm, gt, rtol=1e-10, atol=1e-12, err_msg=f"{k} {i}")
 
 
 def raises_like(fn, *args):
@@ -236,3 +244,207 @@ LAYOUT_ERRORS = [
 @pytest.mark.parametrize("case", range(len(LAYOUT_ERRORS)))
 def test_layout_errors_as_torch(case):
     raises_like(LAYOUT_ERRORS[case][0], np.arange(6.0).reshape(2, 3))
+
+
+# ---- index ops ----
+
+
+@st.composite
+def scatter_case(draw, unique=True):
+    """A shape, a dim, an int64 index no larger than the input apart from ``dim`` (unique along
+    ``dim`` for the overwriting ops, whose order with repeats PyTorch leaves open), and a
+    source shape no smaller than the index."""
+    shape = draw(shapes)
+    d = draw(st.integers(-len(shape), len(shape) - 1))
+    k = d % len(shape)
+    ishape = tuple(draw(st.integers(1, n if unique or i != k else 4)) for i, n in
+                   enumerate(shape))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    if unique:
+        full = tuple(shape[k] if i == k else n for i, n in enumerate(ishape))
+        idx = np.argsort(rng.random(full), axis=k)[tuple(slice(0, n) for n in ishape)]
+    else:
+        idx = rng.integers(0, shape[k], ishape)
+    sshape = tuple(n + draw(st.integers(0, 1)) for n in ishape)
+    return shape, d, idx.astype(np.int64), sshape
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=scatter_case(), value=st.floats(-3, 3))
+def test_scatter_and_gather(case, value):
+    shape, d, idx, sshape = case
+    compare(lambda lib, x, i, s: lib.scatter(x, d, i, s), shape, (idx,), more=(idx.shape,))
+    compare(lambda lib, x, i, s: x.scatter(d, i, s), shape, (idx,), more=(sshape,),
+            grad=False)  # (torch cannot differentiate a source larger than the index)
+    compare(lambda lib, x, i: lib.scatter(x, d, i, value), shape, (idx,))
+    compare(lambda lib, x, i: x.scatter(d, i, value=value), shape, (idx,))
+    compare(lambda lib, x, i, s: x.clone().scatter_(d, i, s), shape, (idx,), more=(idx.shape,))
+    compare(lambda lib, x, i: x.clone().scatter_(d, i, value), shape, (idx,))
+    compare(lambda lib, x, i: lib.gather(x, d, i), shape, (idx,))
+    compare(lambda lib, x, i: x.gather(d, i), shape, (idx,))
+    for reduce in ("add", "multiply"):  # deprecated forms, without a derivative
+        compare(lambda lib, x, i, s, r=reduce: x.clone().scatter_(d, i, s, reduce=r), shape,
+                (idx,), more=(sshape,), grad=False)
+        compare(lambda lib, x, i, r=reduce: lib.scatter(x, d, i, value, reduce=r), shape,
+                (idx,), grad=False)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=scatter_case(unique=False))
+def test_scatter_add_with_repeats(case):
+    shape, d, idx, sshape = case
+    compare(lambda lib, x, i, s: lib.scatter_add(x, d, i, s), shape, (idx,), more=(idx.shape,))
+    compare(lambda lib, x, i, s: x.scatter_add(d, i, s), shape, (idx,), more=(sshape,),
+            grad=False)  # (torch cannot differentiate a source larger than the index)
+    compare(lambda lib, x, i, s: x.clone().scatter_add_(d, i, s), shape, (idx,),
+            more=(idx.shape,))
+    compare(lambda lib, x, i: lib.gather(x, d, i), shape, (idx,))  # repeats add gradients
+    thin = idx[tuple(slice(None) if k == d % len(shape) else slice(0, 1)
+                     for k in range(len(shape)))]  # broadcasts against x apart from dim
+    compare(lambda lib, x, i: lib.take_along_dim(x, i, d), shape, (thin,))
+    compare(lambda lib, x, i: x.take_along_dim(i, dim=d), shape, (thin,))
+    compare(lambda lib, x, i: lib.take_along_dim(x, i), shape, (idx,))
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_index_family(data):
+    shape = data.draw(shapes)
+    d = _dim(data, shape)
+    n = shape[d]
+    rep = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=4)), dtype=np.int64)
+    neg = np.array(data.draw(st.lists(st.integers(-n, n - 1), max_size=4)), dtype=np.int64)
+    uniq = np.array(data.draw(st.permutations(range(n)))[:data.draw(st.integers(0, n))],
+                    dtype=np.int64)
+    sshape = tuple(len(rep) if i == d % len(shape) else s for i, s in enumerate(shape))
+    ushape = tuple(len(uniq) if i == d % len(shape) else s for i, s in enumerate(shape))
+    alpha = data.draw(st.sampled_from([1, 2.5, -1]))
+    compare(lambda lib, x, i: lib.index_select(x, d, i), shape, (rep,))
+    compare(lambda lib, x, i: x.index_select(d, i), shape, (rep.astype(np.int32),))
+    compare(lambda lib, x, i, s: lib.index_add(x, d, i, s, alpha=alpha), shape, (rep,),
+            more=(sshape,))
+    compare(lambda lib, x, i, s: x.clone().index_add_(d, i, s), shape, (rep,), more=(sshape,))
+    compare(lambda lib, x, i, s: lib.index_copy(x, d, i, s), shape, (uniq,), more=(ushape,))
+    compare(lambda lib, x, i, s: x.clone().index_copy_(d, i, s), shape, (uniq,),
+            more=(ushape,))
+    compare(lambda lib, x, i: lib.index_fill(x, d, i, -1.5), shape, (rep,))
+    compare(lambda lib, x, i: lib.index_fill(x, d, i, -1.5), shape, (neg,),
+            grad=False)  # (torch's gradient fails on negative indices)
+    compare(lambda lib, x, i, v: x.clone().index_fill_(d, i, v.sum()), shape, (rep,),
+            more=((2,),))
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_masked_family_take_and_nonzero(data):
+    shape = data.draw(shapes)
+    cut = data.draw(st.integers(0, len(shape)))
+    mshape = tuple(data.draw(st.sampled_from([1, n])) for n in shape[cut:])  # broadcasts
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    mask = np.asarray(rng.random(mshape) < 0.5)
+    compare(lambda lib, x, m: lib.masked_fill(x, m, 0.5), shape, (mask,))
+    compare(lambda lib, x, m: x.masked_fill(m, -2), shape, (mask,))
+    compare(lambda lib, x, m, v: x.masked_fill(m, v.sum()), shape, (mask,), more=((2,),))
+    compare(lambda lib, x, m, v: x.clone().masked_fill_(m, v[0]), shape, (mask,),
+            more=((1,),))
+    compare(lambda lib, x, m, s: lib.masked_scatter(x, m, s), shape, (mask,),
+            more=((int(np.prod(shape)) + 1,),))
+    compare(lambda lib, x, m, s: x.clone().masked_scatter_(m, s), shape, (mask,),
+            more=((2, int(np.prod(shape))),))
+    compare(lambda lib, x, m: lib.masked_select(x, m), shape, (mask,))
+    compare(lambda lib, x, m: x.masked_select(m), shape, (mask,))
+    n = int(np.prod(shape))
+    idx = rng.integers(-n, n, data.draw(shapes))
+    compare(lambda lib, x, i: lib.take(x, i), shape, (idx,))
+    compare(lambda lib, x, i: x.take(i), shape, (idx,))
+    vals = np.where(rng.random(shape) < 0.5, 0.0, rng.standard_normal(shape))
+    for lib in (torch, mg):
+        x = lib.tensor(vals)
+        got = [lib.nonzero(x), x.nonzero(), lib.argwhere(x), *lib.nonzero(x, as_tuple=True),
+               *lib.where(x != 0), *lib.nonzero(x[(0,) * len(shape)], as_tuple=True),
+               lib.nonzero(x[(0,) * len(shape)])]
+        data.draw(st.just([(str(g.dtype), g.tolist()) for g in got]), label=lib.__name__)
+    want = [np.argwhere(vals), np.argwhere(vals), np.argwhere(vals), *np.nonzero(vals),
+            *np.nonzero(vals)]
+    for lib in (torch, mg):
+        x = lib.tensor(vals)
+        for g, w in zip([lib.nonzero(x), x.nonzero(), lib.argwhere(x),
+                         *lib.nonzero(x, as_tuple=True), *lib.where(x != 0)], want):
+            assert str(g.dtype).endswith("int64")
+            assert g.tolist() == w.tolist()
+    for k in (True, False):
+        t, m = torch.tensor(float(k)), mg.tensor(float(k))
+        assert [a.tolist() for a in torch.nonzero(t, as_tuple=True)] == \
+            [a.tolist() for a in mg.nonzero(m, as_tuple=True)]
+        assert tuple(torch.nonzero(t).shape) == mg.nonzero(m).shape
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), accumulate=st.booleans())
+def test_index_put(data, accumulate):
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=2, max_size=3).map(tuple))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    k = data.draw(st.integers(1, 3))
+    if accumulate:
+        i0, i1 = rng.integers(0, shape[0], k), rng.integers(0, shape[1], k)
+    else:  # distinct positions: the order of repeated writes is PyTorch's to choose
+        flat = rng.permutation(shape[0] * shape[1])[:k]
+        i0, i1 = flat // shape[1], flat % shape[1]
+    vshape = (k,) + shape[2:]
+    compare(lambda lib, x, a, b, v: x.index_put((a, b), v, accumulate=accumulate), shape,
+            (i0, i1), more=(vshape,))
+    compare(lambda lib, x, a, b, v: x.clone().index_put_((a, b), v, accumulate), shape,
+            (i0, i1), more=(vshape,))
+    compare(lambda lib, x, a, v: lib.index_put(x, (a,), v.sum(), accumulate), shape, (i0,),
+            more=((2,),))
+
+
+X23 = np.arange(6.0).reshape(2, 3)
+I22 = np.array([[0, 1], [1, 0]])
+INDEX_ERRORS = [
+    lambda lib, x, i: lib.gather(x, 1, i.short()), lambda lib, x, i: lib.gather(x, 1, i[0]),
+    lambda lib, x, i: x.scatter(1, i.to(lib.uint8), 1.0), lambda lib, x, i: x.take(i.int()),
+    lambda lib, x, i: x.take_along_dim(i.int(), 1),
+    lambda lib, x, i: x.index_add(1, i[0].short(), lib.ones(2, 2)),
+    lambda lib, x, i: x.index_copy(1, i[0].int(), lib.ones(2, 2)),
+    lambda lib, x, i: x.index_fill(1, i[0].int(), 1.0),
+    lambda lib, x, i: lib.gather(x, 1, lib.tensor([[5]])),
+    lambda lib, x, i: lib.gather(x, 0, lib.tensor([[0, 0, 0, 0]])),
+    lambda lib, x, i: lib.scatter(x, 1, i, lib.ones(2, 2, dtype=lib.float64)),
+    lambda lib, x, i: lib.scatter(x, 1, i, lib.ones(1, 1)),
+    lambda lib, x, i: lib.scatter(x, 1, i, lib.tensor(2.0)),
+    lambda lib, x, i: lib.scatter(x, 1, i, lib.ones(2, 2), reduce="mean"),
+    lambda lib, x, i: lib.scatter_add(x, 1, i, lib.ones(2, 2, dtype=lib.float64)),
+    lambda lib, x, i: lib.index_select(x, 1, lib.tensor([[0]])),
+    lambda lib, x, i: lib.index_select(x, 1, lib.tensor([0.0])),
+    lambda lib, x, i: lib.index_select(x, 1, lib.tensor([5])),
+    lambda lib, x, i: lib.index_select(x, 1, lib.tensor([-1])),
+    lambda lib, x, i: x.index_add(1, lib.tensor([-1]), lib.ones(2, 1)),
+    lambda lib, x, i: x.index_add(1, lib.tensor([3]), lib.ones(2, 1)),
+    lambda lib, x, i: x.index_copy(1, lib.tensor([-1]), lib.ones(2, 1)),
+    lambda lib, x, i: x.index_fill(1, lib.tensor([3]), 1.0),
+    lambda lib, x, i: lib.index_add(x, 1, lib.tensor([0]), lib.ones(2, 2)),
+    lambda lib, x, i: lib.index_add(x, 1, lib.tensor([0]), lib.ones(2, 1, dtype=lib.float64)),
+    lambda lib, x, i: lib.index_copy(x, 1, lib.tensor([0]), lib.ones(2, 2)),
+    lambda lib, x, i: lib.index_fill(x, 1, lib.tensor([0]), lib.ones(2)),
+    lambda lib, x, i: lib.masked_fill(x, lib.tensor([1, 0, 1]), 2.0),
+    lambda lib, x, i: lib.masked_fill(x, lib.tensor([True, False, True]), lib.ones(1)),
+    lambda lib, x, i: lib.zeros(3).masked_fill_(lib.ones(2, 3, dtype=lib.bool), 2.0),
+    lambda lib, x, i: lib.masked_scatter(x, lib.ones(2, 3, dtype=lib.bool), lib.ones(2)),
+    lambda lib, x, i: lib.masked_scatter(x, lib.ones(2, 3, dtype=lib.bool),
+                                         lib.ones(6, dtype=lib.float64)),
+    lambda lib, x, i: lib.masked_select(x, lib.tensor([1, 0, 1])),
+    lambda lib, x, i: lib.take(x, lib.tensor([10])),
+    lambda lib, x, i: x.index_put((lib.tensor([0]),), lib.ones(3, dtype=lib.float64)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(len(INDEX_ERRORS)))
+def test_index_errors_as_torch(case):
+    raises_like(INDEX_ERRORS[case], X23.astype(np.float32), I22)
+
+
+def test_deprecated_scatter_reduce_has_no_derivative_as_torch():
+    x = mg.zeros(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+        mg.scatter(x, 1, mg.tensor(I22), 2.0, reduce="add")

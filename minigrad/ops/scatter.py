@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import inplace as _ip
-from ..autograd import apply
+from ..autograd import apply, is_grad_enabled
 from ..dtypes import torch_name
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
@@ -33,11 +33,30 @@ def _dim(x: Tensor, dim: int) -> int:
     return _axes(x.ndim, int(dim))[0]
 
 
+_I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
+_INDEX_DTYPES = {  # op -> (accepted index dtypes, error, PyTorch's words)
+    "gather": ((_I32, _I64), RuntimeError, "gather(): Expected dtype int32/int64 for index"),
+    "scatter": ((_I32, _I64), RuntimeError, "scatter(): Expected dtype int32/int64 for index"),
+    "take": ((_I64,), RuntimeError, "take(): Expected a long tensor for index, but got {}"),
+    "take_along_dim": ((_I64,), RuntimeError, "torch.take_along_dim(): dtype of indices should "
+                                              "be Long but got {}"),
+    "index_select": ((_I32, _I64), RuntimeError,
+                     "index_select(): Expected dtype int32 or int64 for index"),
+    "index_add_": ((_I32, _I64), RuntimeError,
+                   "index_add_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_copy_": ((_I64,), RuntimeError,
+                    "index_copy_(): Expected a long tensor for index, but got {}"),
+    "index_fill_": ((_I64,), IndexError, "index_fill_(): Expected dtype int64 for index."),
+}  # fmt: skip
+
+
 def _long(index: Any, name: str) -> np.ndarray:
+    """The index as an int64 array, after the dtype check PyTorch's ``name`` makes."""
     a = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if a.dtype != np.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    return a
+    ok, error, words = _INDEX_DTYPES[name]
+    if a.dtype not in ok:
+        raise error(words.format(torch_name(a.dtype)))
+    return a.astype(np.int64, copy=False)
 
 
 def _same_dtype(x: Tensor, src: Tensor, name: str) -> None:
@@ -127,15 +146,15 @@ def _scatter(x: Any, dim: int, index: Any, src: Any = None, value: Any = None, *
 
 
 def _scatter_reduce_deprecated(x, d, idx, src, value, reduce, inplace):
-    """``scatter(..., reduce='add'|'multiply')``: PyTorch's deprecated forms."""
+    """``scatter(..., reduce='add'|'multiply')``: PyTorch's deprecated forms, which have no
+    derivative (PyTorch raises when one is asked for; minigrad when the graph would need it)."""
     v = _part(src, idx) if src is not None else _value(x, value, "scatter")
-    if reduce == "add":
-        return _add(x, _grid(idx, d), broadcast_to(v, idx.shape), inplace)
-    if x.requires_grad or v.requires_grad:
-        raise RuntimeError("the derivative for 'scatter' with reduce='multiply' is not "
-                           "implemented")
+    if is_grad_enabled() and (x.requires_grad or v.requires_grad):
+        raise RuntimeError(f"derivative for aten::scatter{'_' if inplace else ''} is not "
+                           f"implemented")
     out = x._data.copy()
-    np.multiply.at(out, _grid(idx, d), np.broadcast_to(v._data, idx.shape))
+    ufunc = np.add if reduce == "add" else np.multiply
+    ufunc.at(out, _grid(idx, d), np.broadcast_to(v._data, idx.shape))
     return x.copy_(Tensor._wrap(out)) if inplace else Tensor._wrap(out)
 
 
@@ -152,7 +171,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:  # noqa: 
 
 def _scatter_add(x: Any, dim: int, index: Any, src: Any, inplace: bool) -> Tensor:
     x, src = as_tensor(x), as_tensor(src)
-    d, idx = gather_index(x, dim, index, src, "scatter_add")
+    d, idx = gather_index(x, dim, index, src, "scatter")
     _same_dtype(x, src, "scatter")
     return _add(x, _grid(idx, d), _part(src, idx), inplace)
 
@@ -160,21 +179,23 @@ def _scatter_add(x: Any, dim: int, index: Any, src: Any, inplace: bool) -> Tenso
 # ---- the index family ----
 
 
-def _vector(index: Any, name: str, dtypes: str = "int32 or int64") -> np.ndarray:
-    a = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _vector(index: Any, name: str) -> np.ndarray:
+    a = _long(index, name)
     if a.ndim > 1:
         raise IndexError(f"{name}(): Index is supposed to be a vector")
-    if a.dtype not in (np.int32, np.int64):
-        raise RuntimeError(f"{name}(): Expected dtype {dtypes} for index")
-    return a.reshape(-1).astype(np.int64)
+    return a.reshape(-1)
 
 
-def _along(x: Tensor, d: int, idx: np.ndarray, name: str) -> tuple:
+def _along(x: Tensor, d: int, idx: np.ndarray, name: str, error: type = RuntimeError,
+           wrap: bool = False) -> tuple:
+    """The NumPy index of entries ``idx`` along ``d``, with the bounds check PyTorch's ``name``
+    makes (``wrap``: negative entries count from the end)."""
     n = x.shape[d] if x.ndim else 1
-    bad = idx[(idx >= n) | (idx < -n)]
+    bad = idx[(idx >= n) | (idx < (-n if wrap else 0))]
     if bad.size:
-        raise IndexError(f"{name}(): index {int(bad[0])} is out of bounds for dimension {d} "
-                         f"with size {n}")
+        prefix = f"{name}(): " if name == "index_copy_" else ""
+        raise error(f"{prefix}index {int(bad[0])} is out of bounds for dimension {d} with "
+                    f"size {n}")
     return (slice(None),) * d + (idx, Ellipsis)
 
 
@@ -184,7 +205,7 @@ def index_select(input: Any, dim: int, index: Any) -> Tensor:  # noqa: A002
     d = _dim(x, dim) if x.ndim else 0
     idx = _vector(index, "index_select")
     n = x.shape[d] if x.ndim else 1
-    bad = idx[(idx >= n) | (idx < -n)]
+    bad = idx[(idx >= n) | (idx < 0)]
     if bad.size:
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(bad[0])} "
                            f"axis_dim={n}")
@@ -211,7 +232,7 @@ def _source(x: Tensor, d: int, idx: np.ndarray, source: Any, name: str) -> Tenso
 def _index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any, inplace: bool) -> Tensor:
     x = as_tensor(x)
     d = _dim(x, dim) if x.ndim else 0
-    idx = _vector(index, "index_add_", "int64 or int32")
+    idx = _vector(index, "index_add_")
     src = _source(x, d, idx, source, "index_add_")
     if alpha != 1:
         src = ew.mul(src, alpha)
@@ -226,9 +247,9 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
 def _index_copy(x: Any, dim: int, index: Any, source: Any, inplace: bool) -> Tensor:
     x = as_tensor(x)
     d = _dim(x, dim) if x.ndim else 0
-    idx = _vector(index, "index_copy_", "int64")
+    idx = _vector(index, "index_copy_")
     src = _source(x, d, idx, source, "index_copy_")
-    return _write(x, (_along(x, d, idx, "index_copy_"),), src, inplace)
+    return _write(x, (_along(x, d, idx, "index_copy_", IndexError),), src, inplace)
 
 
 def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
@@ -239,9 +260,11 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:  # noqa
 def _index_fill(x: Any, dim: int, index: Any, value: Any, inplace: bool) -> Tensor:
     x = as_tensor(x)
     d = _dim(x, dim) if x.ndim else 0
-    idx = _vector(index, "index_fill_", "int64")
+    idx = _vector(index, "index_fill_")
     v = _value(x, value, "index_fill_")
-    return _write(x, (_along(x, d, idx, "index_fill_"),), v, inplace)
+    idx = np.unique(idx % max(x.shape[d] if x.ndim else 1, 1) if idx.size and
+                    (idx < (x.shape[d] if x.ndim else 1)).all() else idx)  # each place once
+    return _write(x, (_along(x, d, idx, "index_fill_", IndexError, wrap=True),), v, inplace)
 
 
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:  # noqa: A002
