@@ -28,10 +28,11 @@ from ._loss_functional import (
     nll_loss,
     one_hot,
 )
+from ._pad import pad
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax",
            "dropout", "batch_norm", "cross_entropy", "nll_loss", "mse_loss",
-           "binary_cross_entropy_with_logits", "one_hot"]  # fmt: skip
+           "binary_cross_entropy_with_logits", "one_hot", "pad"]  # fmt: skip
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
