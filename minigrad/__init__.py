@@ -157,6 +157,7 @@ from .ops.scatter import (
     take_along_dim,
     where,
 )
+from .ops.scatter_reduce import scatter_reduce
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .random import Generator, initial_seed, manual_seed
 from .serialization import CheckpointError, load, save
@@ -385,6 +386,7 @@ __all__ = [
     "nonzero",
     "scatter",
     "scatter_add",
+    "scatter_reduce",
     "take",
     "take_along_dim",
 ]

@@ -528,3 +528,48 @@ def test_one_hot(shape, n, seed):
 @pytest.mark.parametrize("labels", [[0.0], [0, -1]])
 def test_one_hot_errors_as_torch(labels):
     raises_like(lambda lib, t: lib.nn.functional.one_hot(t, 4), np.array(labels))
+
+
+# ---- scatter_reduce ----
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=scatter_case(unique=False), reduce=st.sampled_from(["sum", "prod", "mean", "amax",
+                                                                 "amin"]),
+       include_self=st.booleans())
+def test_scatter_reduce(case, reduce, include_self):
+    shape, d, idx, sshape = case
+    kw = {"include_self": include_self}
+    compare(lambda lib, x, i, s: lib.scatter_reduce(x, d, i, s, reduce, **kw), shape, (idx,),
+            more=(idx.shape,))
+    compare(lambda lib, x, i, s: x.scatter_reduce(d, i, s, reduce=reduce, **kw), shape,
+            (idx,), more=(sshape,), grad=False)  # (torch cannot differentiate a larger src)
+    compare(lambda lib, x, i, s: x.clone().scatter_reduce_(d, i, s, reduce, **kw), shape,
+            (idx,), more=(idx.shape,))
+
+
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin", "mean"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_ties_and_zeros_as_torch(reduce, include_self):
+    """Ties of amax/amin share the gradient evenly; prod's gradient with zeros (first order)."""
+    x = np.array([[1.0, 0.0, 2.0], [2.0, 2.0, -1.0]])
+    s = np.array([[2.0, 0.0, 1.0, 0.0], [2.0, 2.0, -1.0, 3.0]])
+    i = np.array([[0, 0, 1, 1], [0, 0, 2, 2]])
+    got = {}
+    for lib in (torch, mg):
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(s, requires_grad=True)
+        o = lib.scatter_reduce(a, 1, lib.tensor(i), b, reduce, include_self=include_self)
+        (o * lib.tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+        got[lib] = [_arr(o), _arr(a.grad), _arr(b.grad)]
+    for m, t in zip(got[mg], got[torch]):
+        np.testing.assert_allclose(m, t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda lib, x, i: lib.scatter_reduce(x, 1, i, lib.ones(2, 2), "foo"),
+    lambda lib, x, i: lib.scatter_reduce(x, 1, i, lib.ones(2, 2, dtype=lib.float64), "sum"),
+    lambda lib, x, i: lib.scatter_reduce(x, 1, i.short(), lib.ones(2, 2), "amax"),
+])  # fmt: skip
+def test_scatter_reduce_errors_as_torch(bad):
+    raises_like(bad, X23.astype(np.float32), I22)
