@@ -65,12 +65,13 @@ def _no_grad_view_check(t: Tensor) -> None:
     base = t._base
     if base is None or t._view_grad is True or not base.requires_grad:
         return
-    if t._view_grad == views.MULTI:
+    if isinstance(t._view_grad, tuple):  # (MULTI, the function's name, the output's number)
+        _, name, i = t._view_grad
         raise RuntimeError(
-            "Output 0 of Unbind is a view and is being modified inplace. This view is the "
-            "output of a function that returns multiple views (iterating a tensor). Such "
-            "functions do not allow the output views to be modified inplace. You should "
-            "replace the inplace operation by an out-of-place one.")
+            f"Output {i} of {name} is a view and is being modified inplace. This view is the "
+            f"output of a function that returns multiple views. Such functions do not allow "
+            f"the output views to be modified inplace. You should replace the inplace "
+            f"operation by an out-of-place one.")
     if not t._view_grad:
         raise RuntimeError(
             "A view was created in no_grad mode and is being modified inplace with grad mode "
@@ -319,6 +320,9 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
 
     if isinstance(value, list | tuple):
         value = np.asarray(value)
+    if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:
+        lead = next((k for k, n in enumerate(value.shape) if n != 1), value.ndim)
+        value = value.reshape(value.shape[lead:])  # PyTorch drops a value's leading 1s
     steps = index_steps(index, self.shape)
     if isinstance(value, Tensor) and value.dtype != self.dtype and not _is_basic(steps[-1]):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "

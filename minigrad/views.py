@@ -49,11 +49,12 @@ def _empty_view(out: np.ndarray, inp: np.ndarray) -> bool:
     return out.size == 0 and out.base is not None and root(out) is root(inp)
 
 
-def one_of_many(t: Tensor) -> Tensor:
-    """Mark a view as one of several made at once (iterating a tensor, as PyTorch's unbind):
-    such views may not be changed in place while a graph is recorded."""
+def one_of_many(t: Tensor, name: str = "Unbind", i: int = 0) -> Tensor:
+    """Mark a view as output ``i`` of several made at once (``unbind``, iterating a tensor,
+    ``split``, ``chunk``, as PyTorch's ``name``): such views may not be changed in place while a
+    graph is recorded."""
     if t._base is not None and t._view_grad:
-        t._view_grad = MULTI
+        t._view_grad = (MULTI, name, i)
     return t
 
 

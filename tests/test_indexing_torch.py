@@ -228,3 +228,17 @@ def test_setitem_dtypes_as_torch(index, src):
         return
     xm[index] = vm
     np.testing.assert_array_equal(xm.numpy(), xt.numpy())
+
+
+def test_setitem_drops_leading_ones_of_the_value_as_torch():
+    got = {}
+    for lib in (torch, mg):
+        x = lib.zeros(2, 2, dtype=lib.float64, requires_grad=True)
+        v = lib.ones(1, 1, 2, dtype=lib.float64, requires_grad=True)
+        z = x * 1
+        z[0] = v * 3
+        z[:, [1]] = lib.ones(1, 2, 1, dtype=lib.float64)
+        (z * lib.arange(4.0).reshape(2, 2)).sum().backward()
+        got[lib] = (z.detach().numpy(), v.grad.numpy(), x.grad.numpy())
+    for m, t in zip(got[mg], got[torch]):
+        np.testing.assert_array_equal(m, t)

@@ -573,3 +573,32 @@ def test_scatter_reduce_ties_and_zeros_as_torch(reduce, include_self):
 ])  # fmt: skip
 def test_scatter_reduce_errors_as_torch(bad):
     raises_like(bad, X23.astype(np.float32), I22)
+
+
+MULTI_VIEW_WRITES = [
+    lambda lib, x: lib.unbind(x)[1].mul_(2), lambda lib, x: x.split(1)[1].mul_(2),
+    lambda lib, x: x.chunk(2)[0].add_(1), lambda lib, x: list(x)[1].mul_(2),
+    lambda lib, x: lib.split(x, [1, 1])[0].zero_(),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(len(MULTI_VIEW_WRITES)))
+def test_writing_into_one_of_several_views_is_refused_as_torch(case):
+    """unbind/split/chunk outputs (and rows of an iterated tensor) refuse in-place changes
+    while a graph is recorded, with PyTorch's words; other views (narrow...) allow them."""
+    def fn(lib, a):
+        return MULTI_VIEW_WRITES[case](lib, lib.tensor(a.numpy(), requires_grad=True) * 1)
+
+    raises_like(fn, np.ones((2, 2)))
+
+
+def test_writing_into_single_views_is_recorded_as_torch():
+    def fn(lib, x):
+        y = x * 1
+        x.narrow(0, 0, 1)
+        y.narrow(1, 1, 1).mul_(3)
+        y.tensor_split(2)[0].add_(1)
+        lib.movedim(y, 0, 1)[0].mul_(2)
+        return y
+
+    compare(fn, (2, 3))

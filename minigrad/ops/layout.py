@@ -202,7 +202,9 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tenso
                                f"(input tensor's size at dimension {d}), but got "
                                f"split_sizes={sizes}")
     starts = np.cumsum([0] + sizes)
-    return tuple(_slice(x, d, int(a), int(b)) for a, b in zip(starts[:-1], starts[1:]))
+    name = "Split" if isinstance(split_size_or_sections, int | np.integer) else "SplitWithSizes"
+    return tuple(_views.one_of_many(_slice(x, d, int(a), int(b)), name, k)
+                 for k, (a, b) in enumerate(zip(starts[:-1], starts[1:])))
 
 
 def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -239,8 +241,8 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     graph recorded)."""
     x = as_tensor(input)
     d = _dim(x, dim)
-    return tuple(_views.one_of_many(apply(GETITEM, x, index=(slice(None),) * d + (i, Ellipsis)))
-                 for i in range(x.shape[d]))
+    return tuple(_views.one_of_many(apply(GETITEM, x, index=(slice(None),) * d + (i, Ellipsis)),
+                                    "Unbind", i) for i in range(x.shape[d]))
 
 
 def movedim(input: Any, source: Any, destination: Any) -> Tensor:  # noqa: A002
