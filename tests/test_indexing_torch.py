@@ -242,3 +242,23 @@ def test_setitem_drops_leading_ones_of_the_value_as_torch():
         got[lib] = (z.detach().numpy(), v.grad.numpy(), x.grad.numpy())
     for m, t in zip(got[mg], got[torch]):
         np.testing.assert_array_equal(m, t)
+
+
+@pytest.mark.parametrize("index", [
+    range(2), (0, range(1, 3)), ((0, 1),), ((0, 1), (1, 2)), (0, slice(None), [0, 1]),
+    (slice(None), 0, [1, 0]), ([0, 1], None, [0, 1]), ([[0], [1]], slice(None), [0, 2]),
+    (..., [1, 2], 0), (None, 0, None, [True, False, True]), (True,), (False, 0),
+    ([True, False],), ([[True, False, True], [False, False, True]],), (1, ..., None),
+    (slice(None, None, 2), [[1, 1], [0, 0]]), ([], 0),
+])  # fmt: skip
+def test_fixed_index_expressions_as_torch(index):
+    """Ranges, nested tuples, integers around arrays, None between arrays, bool masks."""
+    a = np.random.default_rng(0).standard_normal((2, 3, 4))
+    xt, xm = torch.tensor(a, requires_grad=True), mg.tensor(a, requires_grad=True)
+    yt, ym = xt[index], xm[index]
+    assert ym.shape == tuple(yt.shape)
+    np.testing.assert_array_equal(ym.detach().numpy(), yt.detach().numpy())
+    v = np.random.default_rng(1).standard_normal(tuple(yt.shape))
+    (yt * torch.tensor(v)).sum().backward()
+    (ym * mg.tensor(v)).sum().backward()
+    np.testing.assert_array_equal(xm.grad.numpy(), xt.grad.numpy())
