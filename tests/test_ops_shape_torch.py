@@ -602,3 +602,24 @@ def test_writing_into_single_views_is_recorded_as_torch():
         return y
 
     compare(fn, (2, 3))
+
+
+INPLACE_AFTER_SAVE = [
+    lambda lib, y, m, i: y.masked_fill_(m, 0.0), lambda lib, y, m, i: y.index_fill_(0, i, 1.0),
+    lambda lib, y, m, i: y.scatter_(0, i[:, None].expand(2, 3), 1.0),
+    lambda lib, y, m, i: y.index_add_(0, i, lib.ones(2, 3, dtype=lib.float64)),
+    lambda lib, y, m, i: y.scatter_reduce_(0, i[:, None].expand(2, 3),
+                                           lib.ones(2, 3, dtype=lib.float64), "amax"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(len(INPLACE_AFTER_SAVE)))
+def test_inplace_index_ops_bump_the_version_as_torch(case):
+    """An in-place index op on a tensor a backward still needs (exp saves its output) is
+    caught at backward, as PyTorch catches it."""
+    def fn(lib, a, m, i):
+        y = (a.detach().clone().requires_grad_()).exp()
+        INPLACE_AFTER_SAVE[case](lib, y, m, i)
+        y.sum().backward()
+
+    raises_like(fn, np.ones((3, 3)), np.eye(3, dtype=bool), np.array([0, 2]))
