@@ -623,3 +623,51 @@ def test_inplace_index_ops_bump_the_version_as_torch(case):
         y.sum().backward()
 
     raises_like(fn, np.ones((3, 3)), np.eye(3, dtype=bool), np.array([0, 2]))
+
+
+# ---- torch's own OpInfo samples for these ops ----
+
+OPDB_NAMES = ["roll", "rot90", "repeat_interleave", "narrow", "split", "chunk", "tensor_split",
+              "unbind", "movedim", "unflatten", "index_select", "scatter", "scatter_add",
+              "scatter_reduce", "index_add", "index_copy", "index_fill", "masked_fill",
+              "masked_scatter", "masked_select", "take", "take_along_dim", "nonzero", "argwhere",
+              "gather", "tile", "repeat", "meshgrid", "nn.functional.pad",
+              "nn.functional.one_hot"]  # fmt: skip
+
+
+def _to_mg(v):
+    if isinstance(v, torch.Tensor):
+        return mg.tensor(v.detach().numpy().copy())
+    if isinstance(v, list | tuple):
+        return type(v)(_to_mg(i) for i in v)
+    if isinstance(v, dict):
+        return {k: _to_mg(i) for k, i in v.items()}
+    return v
+
+
+def _mg_fn(name):
+    if name.startswith("nn.functional."):
+        return getattr(mg.nn.functional, name.split(".")[-1])
+    return getattr(mg, name, None) or (lambda x, *a, **k: getattr(x, name)(*a, **k))
+
+
+@pytest.mark.parametrize("name", OPDB_NAMES)
+def test_opinfo_samples_as_torch(name):
+    """Every sample input torch's ``op_db`` has for the op: same values, dtype and shape."""
+    db = pytest.importorskip("torch.testing._internal.common_methods_invocations").op_db
+    infos = [o for o in db if o.name == name]
+    assert infos
+    for info in infos:
+        for dtype in (torch.float64, torch.int64):
+            if dtype not in info.supported_dtypes("cpu"):
+                continue
+            for s in info.sample_inputs("cpu", dtype, requires_grad=False):
+                want = info.op(s.input, *s.args, **s.kwargs)
+                got = _mg_fn(name)(_to_mg(s.input), *_to_mg(s.args), **_to_mg(s.kwargs))
+                wants = list(want) if isinstance(want, tuple | list) else [want]
+                gots = list(got) if isinstance(got, tuple | list) else [got]
+                assert len(gots) == len(wants), (info.variant_test_name, s)
+                for g, w in zip(gots, wants):
+                    assert str(g.dtype) == str(w.dtype).split(".")[-1], s
+                    assert tuple(g.shape) == tuple(w.shape), s
+                    np.testing.assert_array_equal(g.numpy(), w.numpy(), err_msg=str(s))

@@ -54,7 +54,7 @@ def _long(index: Any, name: str) -> np.ndarray:
     """The index as an int64 array, after the dtype check PyTorch's ``name`` makes."""
     a = index._data if isinstance(index, Tensor) else np.asarray(index)
     ok, error, words = _INDEX_DTYPES[name]
-    if a.dtype not in ok:
+    if a.dtype not in ok and not (a.size == 0 and name in ("gather", "scatter")):
         raise error(words.format(torch_name(a.dtype)))
     return a.astype(np.int64, copy=False)
 
@@ -74,8 +74,11 @@ def gather_index(x: Tensor, dim: int, index: Any, src: Tensor | None = None,
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     if src is not None and idx.ndim != src.ndim and idx.size:
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if not idx.size:  # an empty index reads and writes nothing (any shape, as PyTorch)
+        return d, idx.astype(np.int64)
     for k, n in enumerate(idx.shape):
-        if k != d and n > (x.shape[k] if x.ndim else 1) or src is not None and n > src.shape[k]:
+        if k != d and n > (x.shape[k] if x.ndim else 1) or src is not None and src.ndim > k \
+                and n > src.shape[k]:
             if src is None:
                 raise RuntimeError(f"Size does not match at dimension {k} expected index "
                                    f"{list(idx.shape)} to be no larger than self "
@@ -126,9 +129,30 @@ def _add(x: Tensor, index: tuple, src: Tensor, inplace: bool) -> Tensor:
     return _ip.inplace(ew.ADD, x, spread) if inplace else ew.add(x, spread)
 
 
+def lift0d(fn: Any, lift_src: bool = True) -> Any:
+    """Run ``fn(x, dim, index, src, ...)`` on a 0-d ``x`` as on a 1-element vector (a view, so
+    in-place forms write into ``x``), as PyTorch treats a 0-d tensor along dim 0."""
+    def run(x: Any, dim: int, index: Any, src: Any = None, *args: Any, **kw: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim:
+            return fn(x, dim, index, src, *args, **kw)
+        _axes(1, int(dim))
+        one = reshape(x, (1,))
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        idx = Tensor._wrap(idx.reshape(-1) if idx.ndim == 0 else idx)
+        if lift_src and isinstance(src, Tensor) and src.ndim == 0:
+            src = reshape(src, (1,))
+        out = fn(one, 0, idx, src, *args, **kw)
+        return x if out is one else reshape(out, ())
+
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
 # ---- the scatter family ----
 
 
+@lift0d
 def _scatter(x: Any, dim: int, index: Any, src: Any = None, value: Any = None, *,
              reduce: str | None = None, inplace: bool = False) -> Tensor:
     x = as_tensor(x)
@@ -169,6 +193,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:  # noqa: 
     return _scatter_add(input, dim, index, src, False)
 
 
+@lift0d
 def _scatter_add(x: Any, dim: int, index: Any, src: Any, inplace: bool) -> Tensor:
     x, src = as_tensor(x), as_tensor(src)
     d, idx = gather_index(x, dim, index, src, "scatter")
@@ -229,6 +254,7 @@ def _source(x: Tensor, d: int, idx: np.ndarray, source: Any, name: str) -> Tenso
     return src
 
 
+@lift0d
 def _index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any, inplace: bool) -> Tensor:
     x = as_tensor(x)
     d = _dim(x, dim) if x.ndim else 0
@@ -244,6 +270,7 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     return _index_add(input, dim, index, source, alpha, False)
 
 
+@lift0d
 def _index_copy(x: Any, dim: int, index: Any, source: Any, inplace: bool) -> Tensor:
     x = as_tensor(x)
     d = _dim(x, dim) if x.ndim else 0
@@ -265,6 +292,9 @@ def _index_fill(x: Any, dim: int, index: Any, value: Any, inplace: bool) -> Tens
     idx = np.unique(idx % max(x.shape[d] if x.ndim else 1, 1) if idx.size and
                     (idx < (x.shape[d] if x.ndim else 1)).all() else idx)  # each place once
     return _write(x, (_along(x, d, idx, "index_fill_", IndexError, wrap=True),), v, inplace)
+
+
+_index_fill = lift0d(_index_fill, lift_src=False)  # the value stays 0-d
 
 
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:  # noqa: A002

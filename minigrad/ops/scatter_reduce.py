@@ -19,7 +19,7 @@ from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import OUT, call, data_of, defop
 from .reduce import _index_grid
-from .scatter import _part, _same_dtype, gather_index
+from .scatter import _part, _same_dtype, gather_index, lift0d
 from .shape import GETITEM
 
 __all__ = ["scatter_reduce", "SCATTER_REDUCE"]
@@ -130,6 +130,7 @@ def _prepare(x: Any, dim: int, index: Any, src: Any, reduce: str) -> tuple:
     return x, _part(src, idx), d, idx
 
 
+@lift0d
 def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  # noqa: A002
                    include_self: bool = True) -> Tensor:
     """A copy of ``input`` with ``src`` reduced in at ``index`` along ``dim``."""
@@ -138,6 +139,7 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  
                  include_self=bool(include_self))
 
 
+@lift0d
 def scatter_reduce_(self: Tensor, dim: int, index: Any, src: Any, reduce: str, *,
                     include_self: bool = True) -> Tensor:
     """``scatter_reduce`` into this tensor."""
