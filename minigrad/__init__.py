@@ -125,6 +125,7 @@ from .ops.math import (
     tan,
     trunc,
 )
+from .ops.positions import argwhere, nonzero, take, take_along_dim, where
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
 from .ops.scan import (
     all,  # noqa: A004
@@ -142,7 +143,6 @@ from .ops.scan import (
     var_mean,
 )
 from .ops.scatter import (
-    argwhere,
     index_add,
     index_copy,
     index_fill,
@@ -150,12 +150,8 @@ from .ops.scatter import (
     masked_fill,
     masked_scatter,
     masked_select,
-    nonzero,
     scatter,
     scatter_add,
-    take,
-    take_along_dim,
-    where,
 )
 from .ops.scatter_reduce import scatter_reduce
 from .ops.shape import broadcast_to, cat, permute, reshape, stack

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import layout as lo
+from . import positions as po
 from . import scatter as sc
 from .indexing import index_steps
 
@@ -54,8 +55,8 @@ _METHODS = {
     "index_select": sc.index_select, "scatter": sc.scatter, "scatter_add": sc.scatter_add,
     "index_add": sc.index_add, "index_copy": sc.index_copy, "index_fill": sc.index_fill,
     "masked_fill": sc.masked_fill, "masked_scatter": sc.masked_scatter,
-    "masked_select": sc.masked_select, "take": sc.take, "take_along_dim": sc.take_along_dim,
-    "nonzero": sc.nonzero, "argwhere": sc.argwhere, "index_put": index_put,
+    "masked_select": sc.masked_select, "take": po.take, "take_along_dim": po.take_along_dim,
+    "nonzero": po.nonzero, "argwhere": po.argwhere, "index_put": index_put,
     "index_put_": index_put_, "scatter_": _scatter_,
     "scatter_add_": lambda self, dim, index, src: sc._scatter_add(self, dim, index, src, True),
     "index_add_": lambda self, dim, index, source, *, alpha=1:
