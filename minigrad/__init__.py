@@ -120,7 +120,24 @@ from .ops.elementwise import (
     sigmoid,
     sqrt,
     tanh,
-    where,
+)
+from .ops.index_methods import index_put
+from .ops.layout import (
+    chunk,
+    meshgrid,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat_interleave,
+    roll,
+    rot90,
+    split,
+    swapaxes,
+    swapdims,
+    tensor_split,
+    tile,
+    unbind,
+    unflatten,
 )
 from .ops.linalg import (
     addbmm,
@@ -170,6 +187,7 @@ from .ops.math import (
 )
 from .ops.norms import dist
 from .ops.norms import torch_norm as norm
+from .ops.positions import argwhere, nonzero, take, take_along_dim, where
 from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, mean, std, sum, var
 from .ops.scan import (
     all,  # noqa: A004
@@ -186,6 +204,18 @@ from .ops.scan import (
     std_mean,
     var_mean,
 )
+from .ops.scatter import (
+    index_add,
+    index_copy,
+    index_fill,
+    index_select,
+    masked_fill,
+    masked_scatter,
+    masked_select,
+    scatter,
+    scatter_add,
+)
+from .ops.scatter_reduce import scatter_reduce
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
 from .ops.sorting import argsort, kthvalue, max, median, min, msort, nanmedian, sort, topk
 from .random import Generator, initial_seed, manual_seed

@@ -67,12 +67,13 @@ def _no_grad_view_check(t: Tensor) -> None:
     base = t._base
     if base is None or t._view_grad is True or not base.requires_grad:
         return
-    if t._view_grad == views.MULTI:
+    if isinstance(t._view_grad, tuple):  # (MULTI, the function's name, the output's number)
+        _, name, i = t._view_grad
         raise RuntimeError(
-            "Output 0 of Unbind is a view and is being modified inplace. This view is the "
-            "output of a function that returns multiple views (iterating a tensor). Such "
-            "functions do not allow the output views to be modified inplace. You should "
-            "replace the inplace operation by an out-of-place one.")
+            f"Output {i} of {name} is a view and is being modified inplace. This view is the "
+            f"output of a function that returns multiple views. Such functions do not allow "
+            f"the output views to be modified inplace. You should replace the inplace "
+            f"operation by an out-of-place one.")
     if not t._view_grad:
         raise RuntimeError(
             "A view was created in no_grad mode and is being modified inplace with grad mode "
@@ -200,22 +201,26 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
     return inplace(assign.COPY, t, src)  # the op casts to t's dtype: no category check fails
 
 
-def assign_region(t: Tensor, index: tuple, value: Any) -> None:
-    """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one."""
+def assign_region(t: Tensor, index: tuple, value: Any, steps: tuple | None = None) -> None:
+    """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one.
+    ``steps`` (instead of ``index``) are NumPy indexes applied one after the other."""
+    steps = (index,) if steps is None else steps
     v = value if isinstance(value, Tensor) else None
     _hooks.unsupported("item assignment")
     grad_mode = autograd.is_grad_enabled()
     _prepare_view(t, grad_mode)
-    if v is not None and _root(v._data) is _root(t._data) and _is_basic(index):
-        check_overlap(t._data[index], v._data)
+    chain = tuple((GETITEM, {"index": s}) for s in steps)
+    if v is not None and _root(v._data) is _root(t._data) and len(steps) == 1 and \
+            _is_basic(steps[0]):
+        check_overlap(t._data[steps[0]], v._data)
     if not (grad_mode and (t.requires_grad or (v is not None and v.requires_grad))):
         if not t._data.flags.writeable:
             _write(t, t._data)  # raises the read-only error
-        t._data[index] = v._data if v is not None else value
+        assign.write_region(t._data, chain, v._data if v is not None else value)
         bump(t)
         return
     src = v if v is not None else Tensor._wrap(np.asarray(value, dtype=t.dtype))
-    inplace(assign.COPY_SLICES, t, src, chain=((GETITEM, {"index": index}),))
+    inplace(assign.COPY_SLICES, t, src, chain=chain)
 
 
 # ---- the Tensor methods ----
@@ -319,11 +324,20 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:
-    from .ops.shape import normalize_index
+    """``self[index] = value`` by PyTorch's indexing rules (``index_put_`` for arrays)."""
+    from .ops.indexing import index_steps
 
     if isinstance(value, list | tuple):
         value = np.asarray(value)
-    assign_region(self, normalize_index(index), value)
+    if isinstance(value, Tensor) and value.ndim and value.shape[0] == 1:
+        lead = next((k for k, n in enumerate(value.shape) if n != 1), value.ndim)
+        value = value.reshape(value.shape[lead:])  # PyTorch drops a value's leading 1s
+    steps = index_steps(index, self.shape)
+    if isinstance(value, Tensor) and value.dtype != self.dtype and not _is_basic(steps[-1]):
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{torch_name(self.dtype)} for the destination and "
+                           f"{torch_name(value.dtype)} for the source.")
+    assign_region(self, (), value, steps=steps)
 
 
 from .dtypes import check_inplace_result  # noqa: E402

@@ -325,7 +325,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if not self.ndim:
             raise TypeError("iteration over a 0-d tensor")
-        return (_views.one_of_many(self[i]) for i in range(self.shape[0]))
+        return (_views.one_of_many(self[i], "Unbind", i) for i in range(self.shape[0]))
 
     # ---- NumPy interop: ufuncs on Tensors come back to the Tensor's ops ----
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:

@@ -25,7 +25,7 @@ rebased = False
 
 def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     """Make ``out`` a view of ``inp``'s base when the op returned an array over its memory."""
-    if not np.may_share_memory(out._data, inp._data):
+    if not (np.may_share_memory(out._data, inp._data) or _empty_view(out._data, inp._data)):
         return  # a copy: a reshape that could not view, or advanced indexing
     base = inp._base
     if base is None:
@@ -39,11 +39,22 @@ def mark(out: Tensor, inp: Tensor, op: Any, params: dict) -> None:
     out._vc = counter(inp)
 
 
-def one_of_many(t: Tensor) -> Tensor:
-    """Mark a view as one of several made at once (iterating a tensor, as PyTorch's unbind):
-    such views may not be changed in place while a graph is recorded."""
+def _empty_view(out: np.ndarray, inp: np.ndarray) -> bool:
+    """An empty result shares no memory, but a slice of ``inp`` is still a view (as PyTorch's)."""
+    def root(a: np.ndarray) -> np.ndarray:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        return a
+
+    return out.size == 0 and out.base is not None and root(out) is root(inp)
+
+
+def one_of_many(t: Tensor, name: str = "Unbind", i: int = 0) -> Tensor:
+    """Mark a view as output ``i`` of several made at once (``unbind``, iterating a tensor,
+    ``split``, ``chunk``, as PyTorch's ``name``): such views may not be changed in place while a
+    graph is recorded."""
     if t._base is not None and t._view_grad:
-        t._view_grad = MULTI
+        t._view_grad = (MULTI, name, i)
     return t
 
 

@@ -173,7 +173,7 @@ def test_iteration_and_indexing():
     rows = list(x)
     assert len(rows) == 2 and rows[1].tolist() == [3, 4, 5]
     assert x[mg.tensor([1, 0])].tolist() == [[3, 4, 5], [0, 1, 2]]
-    with pytest.raises(IndexError, match="invalid"):
+    with pytest.raises(IndexError, match="out of bounds"):
         x[5]
-    with pytest.raises(IndexError, match="integer or bool"):
+    with pytest.raises(IndexError, match="long, int, byte or bool"):
         x[mg.tensor([0.5])]

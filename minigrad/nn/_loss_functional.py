@@ -236,16 +236,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
-    """(..., num_classes) int64 one-hot rows for integer class indices."""
+    """(..., num_classes) int64 one-hot rows for int64 class indices, with PyTorch's errors."""
     t = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot is only applicable to index tensors, got dtype {t.dtype}")
+    if t.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes <= 0 and not t.size:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     if t.size and t.min() < 0:
-        raise ValueError("one_hot: class values must be non-negative")
+        raise RuntimeError("Class values must be non-negative.")
     n = int(t.max()) + 1 if num_classes == -1 else int(num_classes)
-    if t.size and t.max() >= n:
-        raise ValueError(f"one_hot: class value {int(t.max())} is out of range for "
-                         f"num_classes={n}")
+    if t.size and t.max() >= n or n < 0:
+        raise RuntimeError("Class values must be smaller than num_classes.")
     out = np.zeros(t.shape + (n,), dtype=np.int64)
     np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
     return Tensor._wrap(out)

@@ -31,13 +31,14 @@ from ._loss_functional import (
     nll_loss,
     one_hot,
 )
+from ._pad import pad
 from ._pool_functional import adaptive_avg_pool2d, avg_pool2d, dropout2d, max_pool2d
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax",
            "dropout", "batch_norm", "cross_entropy", "nll_loss", "mse_loss",
            "binary_cross_entropy_with_logits", "one_hot",
            "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d", "dropout2d"]  # fmt: skip
+           "adaptive_avg_pool2d", "dropout2d", "pad"]  # fmt: skip
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -254,15 +254,20 @@ std = _spread(STD, "std")
 
 
 def gather(x: Any, dim: int, index: Any):
-    """Pick values along ``dim`` at ``index`` (``torch.gather``); repeated indices add gradients."""
+    """Pick values along ``dim`` at ``index`` (``torch.gather``: the index may be smaller than
+    ``x`` in the other dims, which reads that corner of ``x``); repeated indices add gradients."""
+    from .scatter import gather_index
 
     x = as_tensor(x)
-    idx = np.asarray(data_of(index))
-    if not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
-    if idx.ndim != x.ndim:
-        raise ValueError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
-    return apply(GATHER, x, axis=_axes(x.ndim, dim)[0], index=idx)
+    d, idx = gather_index(x, dim, index)
+    if x.ndim == 0:  # a 0-d input reads as a 1-element vector; the result has index's shape
+        return gather(x.reshape(1), d, idx.reshape(-1)).reshape(idx.shape)
+    if not idx.size and idx.ndim != x.ndim:
+        return Tensor._wrap(np.empty(idx.shape, x.dtype))
+    corner = tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))
+    if any(n != m for k, (n, m) in enumerate(zip(idx.shape, x.shape)) if k != d):
+        x = x[corner]
+    return apply(GATHER, x, axis=d, index=idx)
 
 
 def _arg(npfn):

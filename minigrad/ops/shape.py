@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import call, defop
+from .indexing import index_steps
 
 __all__ = ["reshape", "permute", "broadcast_to", "getitem", "cat", "stack", "normalize_index"]
 
@@ -155,15 +156,17 @@ def broadcast_to(x: Any, shape: Sequence[int]):
 
 
 def getitem(x: Any, index: Any):
-    """Index with ints, slices, None, Ellipsis, integer arrays or boolean masks."""
+    """Index with ints, slices, None, Ellipsis, integer arrays or boolean masks, by PyTorch's
+    rules (:mod:`minigrad.ops.indexing`): basic indexing gives a view, advanced a copy."""
 
     x = as_tensor(x)
-    idx = normalize_index(index)
-    try:
-        x._data[idx]
-    except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for shape {x.shape}: {e}") from None
-    return apply(GETITEM, x, index=idx)
+    for step in index_steps(index, x.shape):
+        try:
+            x._data[step]
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+        x = apply(GETITEM, x, index=step)
+    return x
 
 
 def _check_same(tensors: Sequence[Any], name: str):
