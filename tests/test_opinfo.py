@@ -1,0 +1,47 @@
+"""minigrad against PyTorch's own OpInfo sample inputs (``op_db``), for every entry it exposes.
+
+Values, result dtypes and shapes for float64, float32 and an integer/bool dtype; first-order
+gradients for float64 and second order where op_db declares ``supports_gradgrad``. Entries
+minigrad does not expose are not collected (``python tests/opinfo_report.py`` lists them).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("torch", reason="the OpInfo conformance suite compares with PyTorch")
+pytest.importorskip("expecttest", reason="torch's op_db (common_methods_invocations) needs it")
+
+from opinfo_adapter import Entry, exposed  # noqa: E402
+from opinfo_check import check_entry  # noqa: E402
+
+# Deliberate differences, each excluding exactly one kind of check on the samples it names:
+# entry id -> [(part, which samples, reason)]; part is "sample" (the whole sample), "values",
+# "method", "inplace", "grad" or "gradgrad".
+ALL = None
+EXCLUDED: dict[str, list[tuple[str, object, str]]] = {}
+RANDOM_REASON = "random: minigrad's generator is not torch's, so only dtype and shape compare"
+
+
+def skip(entry: Entry):
+    """The (part, dtype, sample) -> reason function for one entry."""
+    rules = list(EXCLUDED.get(entry.id, []))
+    if entry.random:
+        rules += [("values", ALL, RANDOM_REASON), ("grad", ALL, RANDOM_REASON)]
+
+    def reason(part, dtype, sample):
+        for p, when, why in rules:
+            if p == part and (when is ALL or when(dtype, sample)):
+                return why
+        return None
+
+    return reason
+
+
+ENTRIES = exposed()
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_opinfo(entry):
+    n, why = check_entry(entry, skip(entry))
+    assert why is None, f"{entry.id}: {why}"
