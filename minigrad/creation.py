@@ -107,7 +107,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 @on_cpu
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
-    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+    # computed in float and truncated toward zero for integer dtypes, as PyTorch
+    return _make(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
 
 
 @on_cpu
@@ -141,8 +142,8 @@ def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
 @on_cpu
 def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = np.int64,
             generator: Generator | None = None) -> Tensor:
-    if high is None:
-        low, high = 0, low
+    if high is None or isinstance(high, Sequence):  # randint(high, size), as PyTorch
+        low, high, size = 0, low, size if high is None else high
     return _make(get_rng(generator).integers(low, high, _shape((size,)), dtype=np.dtype(dtype)),
                  False)
 

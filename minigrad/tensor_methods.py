@@ -168,3 +168,4 @@ UFUNCS: dict[str, Any] = {
         "arctanh", "exp2", "expm1", "log1p", "log2", "log10", "reciprocal", "square", "floor",
         "ceil", "trunc", "sign")},
 }  # fmt: skip
+from . import inplace_logic as _inplace_logic  # noqa: E402,F401  (x.eq_, x.logical_and_, x.where)

@@ -108,7 +108,7 @@ def _check_grads(entry: Entry, s, gradgrad: bool) -> None:
     pairs = [(t, m) for t, m in zip(t_all, mouts) if id(t) in live]
     if not pairs:
         return
-    for t, m in pairs:
+    for _, m in pairs:
         if not m.requires_grad:
             raise Mismatch("gradient: an output that requires grad in torch does not here")
     rng = np.random.default_rng(0)
@@ -130,7 +130,7 @@ def _check_gradgrad(tg, mgr, t_wrt, m_wrt, rng) -> None:
     live = [(t, m) for t, m in zip(tg, mgr) if t is not None and t.requires_grad]
     if not live:
         return
-    for t, m in live:
+    for _, m in live:
         if m is None or not m.requires_grad:
             raise Mismatch("second order: a first-order gradient is not differentiable here")
     ws = [rng.standard_normal(tuple(t.shape)) for t, _ in live]

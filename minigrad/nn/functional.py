@@ -147,7 +147,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if x.dtype.kind != "f":
         raise TypeError(f"dropout: expected a floating point input, got {x.dtype}")
     if p == 1.0:
-        return _ew.mul(x, Tensor._wrap(np.zeros(x.shape, x.dtype)))
+        zeros = Tensor._wrap(np.zeros(x.shape, x.dtype))
+        return x.mul_(zeros) if inplace else _ew.mul(x, zeros)
     mask = _keep_mask(get_rng(generator), x.shape, p).astype(x.dtype)
     mask *= 1.0 / (1.0 - p)
     return x.mul_(Tensor._wrap(mask)) if inplace else _ew.mul(x, Tensor._wrap(mask))

@@ -237,6 +237,8 @@ def gather(x: Any, dim: int, index: Any):
     idx = np.asarray(data_of(index))
     if not np.issubdtype(idx.dtype, np.integer):
         raise TypeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
+    if idx.size == 0 and x.ndim:  # an empty index of any rank picks nothing, as PyTorch
+        return x.reshape(-1)[:0].reshape(idx.shape)
     if idx.ndim != x.ndim:
         raise ValueError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
     return apply(GATHER, x, axis=_axes(x.ndim, dim)[0], index=idx)
