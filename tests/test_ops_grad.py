@@ -118,3 +118,55 @@ def test_rules_read_only_what_the_op_declares(name, data, seed):
         if not reads_out:
             got = _rule_grads(node, g, scramble(node.out), args, needs)
             assert all(map(_same, got, expected)), f"{name}: a rule reads the output undeclared"
+
+
+# Ties and kinks, where finite differences cannot check a rule but torch defines the value:
+# example tests of first- and second-order gradients against torch's, on exact inputs.
+_TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [-1.0, 0.5, -1.0]])
+_KINKS = np.array([-1.0, 0.0, 0.0, 1.0, -0.0, 2.0])
+KINK_CASES = {
+    "amax ties split evenly": (_TIES, lambda lib, x: x.amax(1)),
+    "amax all ties": (_TIES, lambda lib, x: x.amax()),
+    "amin ties split evenly": (_TIES, lambda lib, x: x.amin(0, keepdim=True)),
+    "max() ties split evenly": (_TIES, lambda lib, x: x.max()),
+    "min() ties split evenly": (_TIES, lambda lib, x: x.min()),
+    "max(dim) picks one": (_TIES, lambda lib, x: x.max(1).values),
+    "min(dim) picks one": (_TIES, lambda lib, x: x.min(0).values),
+    "maximum ties split evenly": (_TIES, lambda lib, x: lib.maximum(x, x.flip(1))),
+    "minimum ties split evenly": (_TIES, lambda lib, x: lib.minimum(x, x.flip(0))),
+    "relu at 0": (_KINKS, lambda lib, x: lib.relu(x) * x),
+    "abs at 0": (_KINKS, lambda lib, x: lib.abs(x) * x),
+    "sign at 0": (_KINKS, lambda lib, x: lib.sign(x) * x),
+    "clamp at its bounds": (_KINKS, lambda lib, x: lib.clamp(x, 0.0, 1.0) * x),
+    "leaky_relu at 0": (_KINKS, lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1) * x),
+    "pow at base 0, exponent 2": (_KINKS, lambda lib, x: x ** 2),
+    "pow at base 0, exponent 1": (_KINKS, lambda lib, x: x ** 1),
+    "pow at base 0, exponent 0": (_KINKS, lambda lib, x: x ** 0),
+    "pow at base 0, exponent 3": (_KINKS, lambda lib, x: x ** 3),
+    "pow at base 0, exponent 0.5": (np.abs(_KINKS), lambda lib, x: x ** 0.5),
+    "pow at base 0, tensor exponent": (_KINKS, lambda lib, x: lib.pow(x.abs(), x + 1)),
+    "pow at base 0, exponent 0 tensor": (_KINKS, lambda lib, x: lib.pow(x, x * 0)),
+    "sqrt at 0": (np.abs(_KINKS), lambda lib, x: lib.sqrt(x)),
+}
+
+
+def _grads_both_orders(lib, a, fn):
+    x = lib.tensor(a, dtype=lib.float64, requires_grad=True)
+    out = fn(lib, x)
+    rng = np.random.default_rng(0)
+    v = lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=lib.float64)
+    (g,) = lib.autograd.grad(out, x, v, create_graph=True)
+    w = lib.tensor(rng.standard_normal(tuple(g.shape)), dtype=lib.float64)
+    (gg,) = lib.autograd.grad(g, x, w, allow_unused=True) if g.requires_grad else (None,)
+    gg = np.zeros(a.shape) if gg is None else gg.detach().numpy()
+    return out.detach().numpy(), g.detach().numpy(), gg
+
+
+@pytest.mark.parametrize("name", sorted(KINK_CASES))
+def test_ties_and_kinks_as_torch(name):
+    torch = pytest.importorskip("torch")
+    a, fn = KINK_CASES[name]
+    got = _grads_both_orders(mg, a, fn)
+    expected = _grads_both_orders(torch, a, fn)
+    for what, g, e in zip(("value", "gradient", "second-order gradient"), got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=0, equal_nan=True, err_msg=what)

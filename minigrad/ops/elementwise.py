@@ -78,19 +78,28 @@ DIV = defop(
     lambda xp, g, out, a, b: -g * ((a / b) / b),  # PyTorch's form: reads a and b, not the output
     saves=((1,), (0, 1)),
 )
-POW = defop(
-    "pow",
-    _pow_fwd,
-    lambda xp, g, out, a, b: g * b * a ** (b - 1),
-    lambda xp, g, out, a, b: g * out * xp.log(a),
-    saves=((0, 1), (0, OUT)),
-)
-POW_SCALAR = defop(
-    "pow_scalar",
-    lambda x, p: np.power(x, p),
-    lambda xp, g, out, x, p: g * p * x ** (p - 1) if p != 2 else g * 2 * x,
-    saves=((0,),),
-)
+def _pow_base_rule(xp, g, out, a, b):
+    """``g * b * a**(b-1)``, and 0 where ``b == 0`` (also at ``a == 0``), as PyTorch."""
+    return xp.where(data_of(b) == 0, np.zeros((), data_of(g).dtype), g * b * a ** (b - 1))
+
+
+def _pow_exponent_rule(xp, g, out, a, b):
+    """``g * a**b * log(a)``, and 0 where ``a == 0`` and ``b >= 0`` (the limit), as PyTorch."""
+    ad = data_of(a)
+    zero = (ad == 0) & (data_of(b) >= 0)
+    if not zero.any():
+        return g * out * xp.log(a)
+    return xp.where(zero, np.zeros((), data_of(g).dtype), g * out * xp.log(a))
+
+
+def _pow_scalar_rule(xp, g, out, x, p):
+    if p == 0:  # x**0 is constant: no gradient, also at x == 0 (as PyTorch)
+        return g * np.zeros((), data_of(g).dtype)
+    return g * p * x ** (p - 1) if p != 2 else g * 2 * x
+
+
+POW = defop("pow", _pow_fwd, _pow_base_rule, _pow_exponent_rule, saves=((0, 1), (0, 1, OUT)))
+POW_SCALAR = defop("pow_scalar", lambda x, p: np.power(x, p), _pow_scalar_rule, saves=((0,),))
 NEG = defop("neg", np.negative, lambda xp, g, out, x: -g, saves=())
 EXP = defop("exp", np.exp, lambda xp, g, out, x: g * out, saves=((OUT,),))
 LOG = defop("log", np.log, lambda xp, g, out, x: g / x, saves=((0,),))
