@@ -30,6 +30,72 @@ EPS = 1e-3
 _TIGHT = {"atol": 1e-8, "rtol": 1e-5, "stencil": 4}
 
 
+# Public functions that do no tensor math (state, files), so the meta-test below does not call
+# them; every other public callable of minigrad, minigrad.nn.functional and minigrad.linalg is
+# called on small inputs, and each op its graph records must have a property-test case.
+NOT_CALLED = {"save": "writes a file", "load": "reads a file", "manual_seed": "global state",
+              "seed": "global state", "set_default_dtype": "global state",
+              "set_grad_enabled": "grad mode", "use_deterministic_algorithms": "global state"}
+
+
+def _probes():
+    """Argument lists tried in order on each public function; the first that it accepts wins."""
+    def f64(a, grad=True):
+        return mg.tensor(np.asarray(a, np.float64), dtype=mg.float64, requires_grad=grad)
+
+    x = f64(np.linspace(0.1, 0.9, 6).reshape(2, 3))
+    y = f64(np.linspace(0.2, 0.7, 6).reshape(2, 3))
+    w = f64(np.linspace(-0.5, 0.5, 12).reshape(4, 3))
+    m = f64(np.linspace(0.1, 0.9, 9).reshape(3, 3))
+    idx, labels = mg.tensor([[0, 2, 1], [1, 0, 2]]), mg.tensor([0, 2])
+    stats = (f64([0.1, 0.2, 0.3], False), f64([1.0, 2.0, 3.0], False))
+    return [(x,), (x, y), (x, w), (m,), (m, m), (x, labels), (x, 1), (x, 1, idx), ([x, y],),
+            (x, x, x), (x, (3, 2)), (x, (1, 0)), (x, *stats), (x, (4, 2, 3)), (labels,),
+            (np.ones(2),), (0.0, 1.0, 3), (0.0, 1.0, (2,)), (2, 3), ()]
+
+
+def _graph_ops(out) -> set[str]:
+    outs = out if isinstance(out, list | tuple) else (out,)
+    roots = [o.grad_fn for o in outs if isinstance(o, mg.Tensor)]
+    return {node.op.name for root in roots for node in _nodes(root)}
+
+
+def _public_functions():
+    import inspect
+    import warnings
+
+    for prefix, mod in (("", mg), ("nn.functional.", mg.nn.functional),
+                        ("linalg.", getattr(mg, "linalg", None))):
+        for name in sorted(getattr(mod, "__all__", ())) if mod is not None else ():
+            fn = getattr(mod, name, None)
+            if callable(fn) and not inspect.isclass(fn) and name not in NOT_CALLED:
+                for args in _probes():
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            out = fn(*args)
+                    except Exception:
+                        continue
+                    yield prefix + name, _graph_ops(out)
+                    break
+                else:
+                    yield prefix + name, None
+
+
+def test_every_public_function_maps_to_ops_with_cases():
+    """A composite function (``F.mse_loss``: sub, mul, mean) is covered by its ops' cases; a
+    function whose graph holds an op without a case, or that no probe can call, fails here."""
+    uncallable, uncovered = [], {}
+    for name, ops in _public_functions():
+        if ops is None:
+            uncallable.append(name)
+        elif ops - set(CASES):
+            uncovered[name] = sorted(ops - set(CASES))
+    assert not uncovered, f"public functions whose graphs use ops without a case: {uncovered}"
+    assert not uncallable, (f"no probe calls these public functions (add a probe in _probes, or "
+                            f"a reason in NOT_CALLED): {uncallable}")
+
+
 def _upstream(fn, inputs, seed):
     out = fn(*inputs)
     rng = np.random.default_rng(seed)
