@@ -174,13 +174,15 @@ def test_default_collate_structures():
 
 
 def test_default_collate_errors():
-    with pytest.raises(ValueError, match="equal shapes"):
+    with pytest.raises(RuntimeError, match="equal size, but got \\[2\\] at entry 0"):
         default_collate([np.ones(2), np.ones(3)])
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(RuntimeError, match="should be of equal size"):
         default_collate([(1, 2), (1,)])
-    with pytest.raises(TypeError, match="found object"):
+    with pytest.raises(TypeError, match="found <class 'object'>"):
         default_collate([object(), object()])
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(TypeError, match="found <U1"):
+        default_collate([np.array(["a"])])
+    with pytest.raises(IndexError):  # as PyTorch's: it reads batch[0]
         default_collate([])
 
 

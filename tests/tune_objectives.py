@@ -30,6 +30,8 @@ __all__ = [
     "default_rng_user",
     "params_only",
     "tiny_training",
+    "hangs",
+    "hangs_hard",
     "SPACE",
     "CURVES_SPACE",
     "serial",
@@ -114,6 +116,31 @@ def deadly(params: dict, seed: int) -> float:
     if params["lr"] > 5e-3:
         os.kill(os.getpid(), signal.SIGKILL)
     return quadratic(params, seed)
+
+
+def hangs(params: dict, seed: int) -> float:
+    """``quadratic``, but sleeps for an hour when ``lr > 3e-3`` (a hung trial a signal can stop)."""
+    _log_call(seed)
+    if params["lr"] > 3e-3:
+        _note_pid()
+        time.sleep(3600)
+    return quadratic(params, seed)
+
+
+def hangs_hard(params: dict, seed: int) -> float:
+    """``hangs`` with the alarm signal blocked, as in C code no signal reaches: only killing its
+    worker stops it."""
+    if params["lr"] > 3e-3:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    return hangs(params, seed)
+
+
+def _note_pid() -> None:
+    """Append this process's id to ``$TUNE_PID_LOG`` (which workers ran hung trials)."""
+    path = os.environ.get("TUNE_PID_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
 
 
 def default_rng_user(params: dict, seed: int) -> float:

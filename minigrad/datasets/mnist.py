@@ -116,21 +116,22 @@ class MNIST(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img = self._images[index]
-        if self.transform is not None:
-            image = self.transform(img)
-        else:
-            image = from_numpy(img.astype(np.float32)[None] / np.float32(255.0))
+        image = self.transform(img) if self.transform is not None else self._untransformed(img)
         target: Any = int(self._labels[index])
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target
 
-    def _get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor] | None:
+    def _untransformed(self, img: np.ndarray) -> Any:
+        """A sample's image without a transform: float32 (1, 28, 28) in [0, 1]."""
+        return from_numpy(img.astype(np.float32)[None] / np.float32(255.0))
+
+    def _get_batch(self, indices: np.ndarray) -> list[Tensor] | None:
         """A whole batch at once (the DataLoader's fast path); None when transforms are set."""
         if self.transform is not None or self.target_transform is not None:
             return None
         x = self._images[indices].astype(np.float32)[:, None] / np.float32(255.0)
-        return from_numpy(x), from_numpy(self._labels[indices])
+        return [from_numpy(x), from_numpy(self._labels[indices])]
 
     def __repr__(self) -> str:
         split = "Train" if self.train else "Test"

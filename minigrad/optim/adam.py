@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .adaptive import check_betas, decayed_grad
 from .optimizer import Optimizer, check_hparam, params_with_grad
 
 __all__ = ["Adam", "AdamW", "adam_update"]
@@ -36,13 +37,8 @@ def adam_update(
     decoupled_weight_decay: bool = False,
 ) -> None:
     """One Adam step (``step`` counts from 1) in place; AMSGrad when ``max_exp_avg_sq`` is given."""
-    d = np.negative(grad) if maximize else grad
-    if weight_decay:
-        if decoupled_weight_decay:
-            param *= 1.0 - lr * weight_decay
-        else:
-            wd = np.multiply(param, weight_decay)
-            d = np.add(d, wd, out=wd)
+    d = decayed_grad(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
+                     decoupled_weight_decay=decoupled_weight_decay)
     t = np.subtract(d, exp_avg)
     t *= 1.0 - beta1
     exp_avg += t
@@ -88,11 +84,7 @@ class Adam(Optimizer):
         super()._validate(group)
         check_hparam(group, "eps", label="epsilon value")
         check_hparam(group, "weight_decay")
-        betas = group.get("betas", (0.9, 0.999))
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (expected a pair of floats)")
-        for i, b in enumerate(betas):
-            check_hparam({"b": b}, "b", 0.0, 1.0, label=f"beta parameter at index {i}")
+        check_betas(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])

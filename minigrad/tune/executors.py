@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,6 +56,21 @@ def _thread_env(n: int) -> Iterator[None]:
         finally:
             for var in added:
                 os.environ.pop(var, None)
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """Worker initializer: end this worker when the search process that made it is gone.
+
+    A pool's workers otherwise outlive a killed parent (they hold both ends of their queue, so
+    they never see it close) and keep running trials nobody will read.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="minigrad-parent-watch", daemon=True).start()
 
 
 class SerialExecutor(cf.Executor):
@@ -110,7 +126,10 @@ class ProcessExecutor(cf.Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.max_workers, mp_context=self._context)
+        return cf.ProcessPoolExecutor(
+            self.max_workers, mp_context=self._context,
+            initializer=_exit_with_parent, initargs=(os.getpid(),),
+        )
 
     @property
     def max_in_flight(self) -> int:
@@ -171,15 +190,74 @@ class DaskExecutor(cf.Executor):
                 msg = f"could not connect to the Dask scheduler at {cluster!r}: {exc}"
                 raise OSError(msg) from exc
         self.client = cluster
-        self._executor = cluster.get_executor(pure=False)
+        self._tasks: dict[cf.Future, Any] = {}  # ours -> Dask's, to find a task's worker
+        self._closed = False
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
-        return self._executor.submit(fn, *args, **kwargs)
+        if self._closed:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        task = self.client.submit(fn, *args, pure=False, **kwargs)
+        future: cf.Future = cf.Future()
+        self._tasks[future] = task
+
+        @_ignore_invalid_state
+        def done(task: Any) -> None:  # Dask's outcome -> ours (as Dask's own ClientExecutor)
+            self._tasks.pop(future, None)
+            if future.done():
+                return
+            if task.status == "finished":
+                future.set_result(task.result())
+            elif task.status == "cancelled":
+                future.cancel()
+                future.set_running_or_notify_cancel()  # wakes cf.wait
+            else:
+                future.set_exception(task.exception())
+
+        def cancelled(future: cf.Future) -> None:  # ours cancelled by the caller -> Dask's
+            if future.cancelled():
+                self.client.cancel(task)
+
+        future.add_done_callback(cancelled)
+        task.add_done_callback(done)
+        return future
+
+    @property
+    def slots(self) -> int:
+        """Trials the cluster can run at once now (its workers' threads), at least one."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def kill(self, future: cf.Future) -> None:
+        """Stop the task behind ``future``: cancel it and restart the worker running it (a
+        thread cannot be stopped otherwise; restarting needs workers started by nannies)."""
+        task = self._tasks.pop(future, None)
+        if task is None:
+            return
+        running = [w for w, keys in self.client.processing().items() if task.key in keys]
+        self.client.cancel(task)
+        if running:
+            with contextlib.suppress(Exception):  # no nanny: the thread finishes on its own
+                self.client.restart_workers(running, timeout=30)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._executor.shutdown(wait=wait and not cancel_futures)
+        self._closed = True
+        if cancel_futures:
+            self.client.cancel(list(self._tasks.values()))
+        elif wait:
+            for future in list(self._tasks):
+                with contextlib.suppress(Exception):
+                    future.exception()
         if self._owns_client:
             self.client.close()
+
+
+def _ignore_invalid_state(fn: Callable) -> Callable:
+    """A callback that may lose a race with the caller cancelling the same future."""
+
+    def call(*args: Any) -> None:
+        with contextlib.suppress(cf.InvalidStateError):
+            fn(*args)
+
+    return call
 
 
 def _is_dask_client(obj: Any) -> bool:

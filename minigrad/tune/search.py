@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import inspect
 import numbers
 import os
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,7 +24,7 @@ from minigrad.tune.executors import ProcessExecutor, make_executor
 from minigrad.tune.results import SearchResults
 from minigrad.tune.space import Dimension, _check_space, sample_trial, space_to_dict
 from minigrad.tune.storage import TrialLog
-from minigrad.tune.trial import Trial, run_trial
+from minigrad.tune.trial import Trial, run_trial, timeout_message
 
 __all__ = ["random_search", "narrow"]
 
@@ -77,6 +78,18 @@ def _died(index: int, plan: _Plan, why: str) -> dict[str, Any]:
     return Trial(index, params, seed, "error", error=f"WorkerDied: {why}").to_record()
 
 
+def _late(index: int, plan: _Plan, timeout: float) -> dict[str, Any]:
+    """The record of a trial its worker did not bring back by the deadline."""
+    params, seed = plan[index]
+    return Trial(index, params, seed, "error", error=timeout_message(timeout),
+                 duration=float(timeout)).to_record()
+
+
+TIMEOUT_GRACE = 2.0
+"""Seconds past ``timeout`` before the parent stops waiting for a trial and replaces its worker
+(the worker itself interrupts the trial at ``timeout`` where a signal can reach it)."""
+
+
 def _restart(executor: cf.Executor, owned: bool) -> tuple[cf.Executor, bool]:
     """An executor to carry on with after a worker death broke ``executor``."""
     if hasattr(executor, "restart"):
@@ -90,8 +103,42 @@ def _restart(executor: cf.Executor, owned: bool) -> tuple[cf.Executor, bool]:
     raise RuntimeError(f"a worker died and {type(executor).__name__} cannot be restarted")
 
 
-def _in_flight_limit(executor: cf.Executor) -> int | None:
+def _replace_late(
+    executor: cf.Executor,
+    owned: bool,
+    late: list[cf.Future],
+    in_flight: dict[cf.Future, int],
+    todo: collections.deque,
+    finish: Callable[[dict[str, Any]], None],
+) -> tuple[cf.Executor, bool]:
+    """Stop the workers of timed-out trials: a cluster restarts just those workers; a local
+    pool (which cannot lose one worker alone) is rebuilt and the trials it held run again."""
+    if hasattr(executor, "kill"):
+        for future in late:
+            executor.kill(future)
+        return executor, owned
+    if not (hasattr(executor, "restart") or isinstance(executor, cf.ProcessPoolExecutor)):
+        for future in late:
+            future.cancel()
+        warnings.warn(
+            f"{type(executor).__name__} cannot stop a running trial: the timed-out trial keeps "
+            "its worker busy until it returns", RuntimeWarning, stacklevel=4)
+        return executor, owned
+    for future, index in sorted(in_flight.items(), key=lambda item: -item[1]):
+        if future.done() and not future.cancelled() and future.exception() is None:
+            finish(future.result())
+        else:
+            todo.appendleft(index)
+    in_flight.clear()
+    return _restart(executor, owned)
+
+
+def _in_flight_limit(executor: cf.Executor, timeout: float | None = None) -> int | None:
+    """How many trials to keep submitted; with a timeout no more than can run at once, so a
+    trial's clock (started at submit) does not run while it waits in a queue."""
     if hasattr(executor, "max_in_flight"):
+        if executor.max_in_flight is None and timeout is not None:
+            return getattr(executor, "slots", None)
         return executor.max_in_flight
     return getattr(executor, "_max_workers", None)  # a plain ProcessPool/ThreadPoolExecutor
 
@@ -104,16 +151,20 @@ def _drive(
     owned: bool,
     max_retries: int,
     finish: Callable[[dict[str, Any]], None],
+    timeout: float | None = None,
 ) -> tuple[cf.Executor, bool]:
     """Run every planned trial, calling ``finish`` on each record; returns the executor in use.
 
     A broken pool (a killed worker) is rebuilt and the trials it held are re-run, each at most
     ``max_retries`` times and alone, so a trial that kills its worker cannot take a bystander
     down with it twice; Dask re-runs them itself and reports ``KilledWorker`` when it gives up.
+    A trial still out ``TIMEOUT_GRACE`` s after its ``timeout`` is recorded as timed out and
+    its worker replaced (the pool's bystanders are re-run; they are not counted as deaths).
     """
     todo = collections.deque(sorted(plan))
     deaths: collections.Counter[int] = collections.Counter()
     in_flight: dict[cf.Future, int] = {}
+    due: dict[cf.Future, float] = {}
 
     def retry(index: int) -> None:
         deaths[index] += 1
@@ -125,20 +176,27 @@ def _drive(
     try:
         while todo or in_flight:
             broken = False
-            limit = _in_flight_limit(executor)
+            limit = _in_flight_limit(executor, timeout)
             while todo and (limit is None or len(in_flight) < limit):
                 if in_flight and (deaths[todo[0]] or any(deaths[i] for i in in_flight.values())):
                     break  # a trial whose worker died runs alone, so a second death is its own
                 index = todo.popleft()
                 try:
-                    future = executor.submit(run_trial, objective, index, *plan[index], takes_seed)
+                    future = executor.submit(
+                        run_trial, objective, index, *plan[index], takes_seed, timeout
+                    )
                 except cf.BrokenExecutor:
                     todo.appendleft(index)
                     broken = True
                     break
                 in_flight[future] = index
+                if timeout is not None:
+                    due[future] = time.monotonic() + timeout + TIMEOUT_GRACE
             if not broken:
-                done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
+                wait = None
+                if due and in_flight:
+                    wait = max(0.0, min(due[f] for f in in_flight) - time.monotonic())
+                done, _ = cf.wait(list(in_flight), timeout=wait, return_when=cf.FIRST_COMPLETED)
                 for future in sorted(done, key=in_flight.__getitem__):
                     if future.cancelled():  # not by us: e.g. a cluster that lost the task
                         retry(in_flight.pop(future))
@@ -158,6 +216,12 @@ def _drive(
                             "The objective must be a picklable top-level function whose module "
                             "the workers can import."
                         ) from exc
+            now = time.monotonic()
+            late = [f for f in in_flight if not broken and not f.done() and due.get(f, now) < now]
+            if late:
+                for future in late:
+                    finish(_late(in_flight.pop(future), plan, timeout))
+                executor, owned = _replace_late(executor, owned, late, in_flight, todo, finish)
             if broken:
                 for future, index in sorted(in_flight.items(), key=lambda item: -item[1]):
                     if future.done() and not future.cancelled() and future.exception() is None:
@@ -242,6 +306,7 @@ def random_search(
     retry_errors: bool = False,
     version: Any = None,
     reuse: bool = False,
+    timeout: float | None = None,
 ) -> SearchResults:
     """Run ``n_trials`` random trials of ``objective(params, seed)`` (or ``objective(params)``)
     and return them best first.
@@ -260,11 +325,21 @@ def random_search(
     objective, version, minigrad or mode differ (never another space or seed). ``n_trials``
     may grow between runs: only the new trials run. Records no trial of this search could
     have written are ignored with a warning (see ``minigrad.tune.storage``).
+
+    ``timeout`` (seconds) bounds each trial: the worker interrupts the objective at that time
+    where a signal can (POSIX, a process's main thread: serial and local processes), and a trial
+    not back ``TIMEOUT_GRACE`` s later has its worker killed and replaced (a local pool is
+    rebuilt, its other trials re-run; a Dask cluster restarts that worker). Either way the
+    trial is recorded as a ``TimeoutError`` and the search goes on. The clock starts when the
+    trial is handed to a worker, so it includes a fresh worker's start-up.
     """
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {objective!r}")
     takes_seed = _takes_seed(objective)
     _check_args(n_trials, seed, mode, max_retries)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
+                                or not 0 < timeout < float("inf")):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
     space = _check_space(space)
     config = _fingerprint(objective, space, n_trials, seed, mode, version)
     log = TrialLog(storage, config, reuse=reuse) if storage is not None else None
@@ -292,7 +367,9 @@ def random_search(
                     ex, owned = executor, False
                 else:
                     ex, owned = make_executor(executor), True
-                ex, owned = _drive(objective, takes_seed, plan, ex, owned, max_retries, finish)
+                ex, owned = _drive(
+                    objective, takes_seed, plan, ex, owned, max_retries, finish, timeout
+                )
                 if owned:
                     ex.shutdown(wait=True)
         finally:

@@ -9,12 +9,15 @@ back from the log equals the one computed live.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import numbers
 import os
+import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -24,7 +27,7 @@ import numpy as np
 
 from minigrad import random as _random
 
-__all__ = ["Trial", "run_trial", "SCORE_KEY"]
+__all__ = ["Trial", "run_trial", "timeout_message", "SCORE_KEY"]
 
 SCORE_KEY = "score"
 
@@ -98,12 +101,56 @@ def _score_and_extras(out: Any) -> tuple[float, dict[str, Any]]:
     return score, json.loads(json.dumps(extras))  # NaN in a curve is kept, as Python's json does
 
 
+def timeout_message(timeout: float) -> str:
+    """The error of a trial stopped at its deadline (the same from the worker and the parent)."""
+    return f"TimeoutError: the trial ran longer than timeout={timeout:g} s"
+
+
+class _TrialTimeout(BaseException):
+    """Raised inside the objective by the alarm; a BaseException so ``except Exception`` in the
+    objective cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _alarm(timeout: float | None):
+    """Interrupt this call after ``timeout`` seconds where a signal can (POSIX, main thread).
+
+    Elsewhere (a Dask worker's thread) nothing happens here and the parent's deadline alone
+    stops the trial; so does it for a trial stuck where no signal reaches Python.
+    """
+    usable = (timeout is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def fire(signum: int, frame: Any) -> None:
+        raise _TrialTimeout
+
+    outer, interval = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer <= timeout:  # someone's earlier alarm (pytest-timeout...) comes first: keep it
+        yield
+        return
+    start = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # re-arm the later alarm we displaced, for the time it had left
+            left = max(outer - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
 def run_trial(
     objective: Callable[..., Any],
     index: int,
     params: dict[str, Any],
     seed: int,
     takes_seed: bool = True,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run one trial where it lands (any worker) and return its record; never raises for the
     objective's errors, which are recorded so one bad trial does not stop the search.
@@ -112,14 +159,19 @@ def run_trial(
     for the call (``minigrad.random.use_generator``), so objectives that use minigrad's default
     randomness are reproducible, also when trials run as threads of one process (a Dask worker
     with several threads, a ThreadPoolExecutor); the process-global generator is not touched.
+    With ``timeout`` the objective is interrupted after that many seconds where a signal can
+    (see ``_alarm``), and the trial records a timeout error with the traceback of where it was.
     """
     start = time.perf_counter()
     fields: dict[str, Any]
     try:
-        with _random.use_generator(_random.Generator(seed)):
+        with _alarm(timeout), _random.use_generator(_random.Generator(seed)):
             args = (dict(params), seed) if takes_seed else (dict(params),)
             score, extras = _score_and_extras(objective(*args))
         fields = {"status": "ok", "score": score, "extras": extras}
+    except _TrialTimeout:
+        fields = {"status": "error", "error": timeout_message(timeout),
+                  "traceback": traceback.format_exc()}
     except Exception as exc:
         fields = {
             "status": "error",

@@ -9,14 +9,22 @@ one, MNIST without transforms) instead of calling ``__getitem__`` once per sampl
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    MutableSequence,
+    Sequence,
+)
 from typing import Any
 
 import numpy as np
 
-from ..creation import from_numpy
+from ..creation import from_numpy, tensor
 from ..random import Generator, get_rng
 from ..tensor import Tensor
 
@@ -73,10 +81,11 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
-    def _get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
-        """All rows in ``indices`` at once; tensors that require grad keep their graph."""
-        return tuple(t[indices] if t.requires_grad else from_numpy(t._data[indices])
-                     for t in self.tensors)
+    def _get_batch(self, indices: np.ndarray) -> list[Tensor]:
+        """All rows in ``indices`` at once (a list, as ``default_collate`` makes of tuples);
+        tensors that require grad keep their graph."""
+        return [t[indices] if t.requires_grad else from_numpy(t._data[indices])
+                for t in self.tensors]
 
 
 class Subset(Dataset):
@@ -120,43 +129,80 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
-def default_collate(batch: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch the way PyTorch's ``default_collate`` does.
+_COLLATE_ERROR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
 
-    Tensors and ndarrays are stacked along a new first dim (dtype kept); Python ints become an
-    int64 Tensor, floats float64 (as PyTorch), bools bool; numpy scalars keep their dtype;
-    tuples, lists and dicts are collated field by field; strings are left as a list.
+
+def _stack(batch: Sequence[Any]) -> Tensor:
+    """``torch.stack`` of Tensors/ndarrays along a new first dim (the dtype kept)."""
+    arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
+    for i, a in enumerate(arrays[1:], 1):
+        if a.shape != arrays[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(arrays[0].shape)} "
+                f"at entry 0 and {list(a.shape)} at entry {i}"
+            )
+    return from_numpy(np.stack(arrays))
+
+
+def _rebuild(elem: Any, values: list[Any], keys: Sequence[Any] | None = None) -> Any:
+    """``elem``'s container type holding ``values`` (PyTorch: a copy updated, else a plain one)."""
+    try:
+        if keys is not None:
+            if isinstance(elem, MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(zip(keys, values))
+                return clone
+            return type(elem)(dict(zip(keys, values)))
+        if isinstance(elem, MutableSequence):
+            clone = copy.copy(elem)
+            for i, v in enumerate(values):
+                clone[i] = v
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return dict(zip(keys, values)) if keys is not None else values
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch exactly as PyTorch's ``default_collate`` does.
+
+    Tensors and ndarrays are stacked along a new first dim (dtype kept); numpy scalars keep
+    their dtype; Python floats become float64, ints int64 (bools bool; a float among ints makes
+    float32, as ``torch.tensor``); strings and bytes stay as given; mappings and namedtuples
+    keep their type; tuples become lists and other sequences keep their type (transposed).
     """
-    if len(batch) == 0:
-        raise ValueError("default_collate: empty batch")
-    elem = batch[0]
-    if isinstance(elem, (Tensor, np.ndarray, np.generic)):
-        arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
-        shapes = {a.shape for a in arrays}
-        if len(shapes) > 1:
-            raise ValueError(f"default_collate: samples must have equal shapes, got {shapes}")
-        return from_numpy(np.stack(arrays))
-    if isinstance(elem, bool):
-        return from_numpy(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, numbers.Integral):
-        return from_numpy(np.array(batch, dtype=np.int64))
-    if isinstance(elem, numbers.Real):
+    elem = batch[0]  # an empty batch raises IndexError, as PyTorch's
+    if isinstance(elem, Tensor):
+        return _stack(batch)
+    if isinstance(elem, np.ndarray):
+        if elem.dtype.kind in "SaUO":
+            raise TypeError(_COLLATE_ERROR.format(elem.dtype))
+        return _stack(batch)
+    if isinstance(elem, np.bool_ | np.number | np.object_):
+        dtypes = {np.asarray(b).dtype for b in batch}
+        if len(dtypes) == 1:
+            return from_numpy(np.array(batch, dtype=dtypes.pop()))
+        return tensor(list(batch))
+    if isinstance(elem, float):
         return from_numpy(np.array(batch, dtype=np.float64))
-    if isinstance(elem, (str, bytes)):
-        return list(batch)
+    if isinstance(elem, int):
+        return tensor(list(batch))  # torch.tensor's inference: bools, int64, or float32
+    if isinstance(elem, str | bytes):
+        return batch
     if isinstance(elem, Mapping):
-        return {k: default_collate([d[k] for d in batch]) for k in elem}
+        keys = list(elem)
+        return _rebuild(elem, [default_collate([d[k] for d in batch]) for k in keys], keys)
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(list(s)) for s in zip(*batch, strict=False)))
     if isinstance(elem, Sequence):
-        if len({len(e) for e in batch}) != 1:
-            raise ValueError("default_collate: each sample in the batch must have the same length")
-        fields = [default_collate(list(group)) for group in zip(*batch, strict=True)]
-        if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-            return type(elem)(*fields)
-        return tuple(fields) if isinstance(elem, tuple) else fields
-    raise TypeError(
-        "default_collate: samples must be Tensors, numpy arrays, numbers, strings, dicts, "
-        f"tuples or lists; found {type(elem).__name__}"
-    )
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        fields = [default_collate(s) for s in zip(*batch, strict=False)]
+        return fields if isinstance(elem, tuple) else _rebuild(elem, fields)
+    raise TypeError(_COLLATE_ERROR.format(type(elem)))
 
 
 def _check_batch_size(batch_size: Any) -> int:
