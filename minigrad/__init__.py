@@ -47,6 +47,7 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short
 from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
+from .layouts import channels_last, channels_last_3d, contiguous_format, preserve_format, strided
 from .ops.bitwise import (
     bitwise_and,
     bitwise_not,
@@ -274,6 +275,11 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
+    "contiguous_format",
+    "preserve_format",
+    "channels_last",
+    "channels_last_3d",
+    "strided",
     "zeros",
     "zeros_like",
     "acos",

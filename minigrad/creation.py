@@ -133,10 +133,24 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
 
 
 @on_cpu
-def normal(mean: float, std: float, size: Sequence[int], dtype: Any = None,
-           generator: Generator | None = None) -> Tensor:
+def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *,
+           generator: Generator | None = None, dtype: Any = None, layout: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal samples: ``normal(mean, std, size)`` with numbers, or elementwise ``mean``/``std``
+    tensors (their broadcast shape and float dtype; no gradient flows, as PyTorch)."""
+    from .layouts import check_layout
+
+    check_layout(layout, "normal")
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m, s = (v._data if isinstance(v, Tensor) else np.asarray(v) for v in (mean, std))
+        ref = mean if isinstance(mean, Tensor) else std
+        data = get_rng(generator).normal(m, s, np.broadcast_shapes(m.shape, s.shape))
+        return _make(np.asarray(data).astype(ref._data.dtype, copy=False), requires_grad)
+    if size is None:
+        raise TypeError("normal() missing the size argument (needed when mean and std are "
+                        "numbers)")
     data = get_rng(generator).normal(mean, std, _shape((size,)))
-    return _make(data.astype(_float(dtype), copy=False), False)
+    return _make(data.astype(_float(dtype), copy=False), requires_grad)
 
 
 @on_cpu

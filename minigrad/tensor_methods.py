@@ -144,7 +144,8 @@ _METHODS: dict[str, Any] = {
     "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
     **sc.FUNCTIONS,  # prod, cumsum, cumprod, logcumsumexp, cummax, cummin, flip
     **mt.FUNCTIONS, **mt.ALIASES,  # sin, cos, ..., erf, floor, round, sign; arcsin, fix
-    "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),
+    "clone": lambda x, memory_format=None: (ew.mul(x, 1) if x.requires_grad
+                                            else Tensor._wrap(x._data.copy())),
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():

@@ -192,9 +192,15 @@ def to_mg(x, leaves: list):
         return mg.device(str(x))
     if isinstance(x, complex):
         raise Unsupported("complex scalar")
-    if isinstance(x, torch.memory_format | torch.Generator | torch.layout):
+    if isinstance(x, torch.memory_format | torch.layout):
+        return getattr(mg, str(x).replace("torch.", ""), None) or _unsupported(x)
+    if isinstance(x, torch.Generator):
         raise Unsupported(type(x).__name__)
     return x
+
+
+def _unsupported(x):
+    raise Unsupported(str(x))
 
 
 def convert(sample) -> tuple[object, tuple, dict, list]:
