@@ -189,6 +189,8 @@ def _reducer(op, doc: str):
             x = rule(x)
         d = _dims(dim, axis)
         _axes(x.ndim, d)
+        if not x.ndim:  # dim 0 or -1 of a 0-d tensor is the tensor itself, as PyTorch
+            d = None
         r = apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
         return r if out is None else _into(out, r)
 
