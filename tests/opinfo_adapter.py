@@ -12,15 +12,33 @@ from __future__ import annotations
 
 import dis
 import itertools
+import os
 import types
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.testing._internal.common_methods_invocations import op_db
 
 import minigrad as mg
+
+
+def _load_op_db() -> list:
+    """op_db, without the global changes its import makes for torch's own test runs: it
+    freezes torch.backends flags, installs warning filters and sets an environment variable."""
+    filters, env = list(warnings.filters), dict(os.environ)
+    from torch.testing._internal.common_methods_invocations import op_db
+
+    warnings.filters[:] = filters
+    warnings._filters_mutated()
+    for key in set(os.environ) - set(env):
+        del os.environ[key]
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+    return op_db
+
+
+op_db = _load_op_db()
 
 CAP = 6  # samples per entry and dtype: the first CAP op_db yields (deterministic, seeded)
 # assert_close's default (rtol, atol) per dtype; integers and bool compare exactly
