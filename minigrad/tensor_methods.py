@@ -65,6 +65,12 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
+    if x.ndim == 0:  # dims 0 and -1 of a 0-d tensor name the tensor itself, as PyTorch
+        for d in (dim0, dim1):
+            if d not in (0, -1):
+                raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], "
+                                 f"but got {d})")
+        return sh.reshape(x, ())
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return sh.permute(x, dims)

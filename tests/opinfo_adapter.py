@@ -172,6 +172,11 @@ def dtypes_for(op) -> list[torch.dtype]:
     return out + [d for d in _INTEGRAL if d in have][:1]
 
 
+def has_samples(op) -> bool:
+    """Whether op_db yields any CPU sample for the entry (some entries are CUDA-only)."""
+    return any(samples(op, d, 1) for d in dtypes_for(op))
+
+
 def samples(op, dtype: torch.dtype, cap: int = CAP) -> list:
     torch.manual_seed(0)
     grad = dtype == torch.float64 and op.supports_autograd

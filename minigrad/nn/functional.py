@@ -187,6 +187,9 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
     """``batch_norm``, followed by ``relu`` inside the same node when ``relu`` (Sequential's
     BatchNorm -> ReLU)."""
     x = as_tensor(input)
+    if x.shape == (0,) and all(t is None or t.shape == (0,) for t in (running_mean, running_var,
+                                                                      weight, bias)):
+        return _ew.mul(x, 1)  # PyTorch accepts an empty 1-D input (and empty statistics)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                          f"shape {x.shape}")

@@ -241,6 +241,8 @@ def gather(x: Any, dim: int, index: Any):
         raise TypeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
     if idx.size == 0 and x.ndim:  # an empty index of any rank picks nothing, as PyTorch
         return x.reshape(-1)[:0].reshape(idx.shape)
+    if not x.ndim and idx.ndim <= 1:  # a 0-d input acts as 1-D of size 1, as PyTorch
+        return gather(x.reshape(1), 0, idx.reshape(-1)).reshape(idx.shape)
     if idx.ndim != x.ndim:
         raise ValueError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
     return apply(GATHER, x, axis=_axes(x.ndim, dim)[0], index=idx)
