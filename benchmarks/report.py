@@ -26,6 +26,8 @@ TARGETS: list[tuple[str, str, str | None, float]] = [
     ("W3", "minigrad", "torch", 1.05),
     ("W3", "minigrad", "floor", 1.1),
     ("W4", "minigrad", None, 4e-6),
+    ("W6", "minigrad", "torch", 1.2),
+    ("W6", "minigrad", "numpy", 1.0),
 ]
 
 

@@ -6,7 +6,8 @@
     python benchmarks/run.py --markdown results.md --json results.json
 
 Workloads: W1 (MLP step), W2 (W2-bn, W2-dropout), W3 (wide MLP step), W4 (``a + b``), W5 (an
-epoch), chain (100,000-op backward), memory (growth and step peak); ``all`` is the default.
+epoch), W6 (the book's SimpleConvNet step), chain (100,000-op backward), memory (growth and
+step peak); ``all`` is the default.
 Implementations of a workload alternate inside every repeat block; the table gives medians,
 spread and the ratio of each median to every other implementation's, then the issue's targets.
 """
@@ -49,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small smoke run (< 30 s on 2 cores)")
     p.add_argument("--threads", help="comma list of thread counts; 'default' = this process's")
     p.add_argument("--dtypes", help="comma list: float32,float64")
-    p.add_argument("--workloads", default="all", help="comma list: W1,W2,W3,W4,W5,chain,memory")
+    p.add_argument("--workloads", default="all", help="comma list: W1,...,W6,chain,memory")
     p.add_argument("--repeats", type=int, help="repeat blocks per workload (medians over these)")
     p.add_argument("--budget", type=float,
                    help="seconds per workload after which repeat blocks stop (at least 3 run; "

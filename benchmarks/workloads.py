@@ -1,4 +1,4 @@
-"""The workloads W1-W5: shared weights and batches, and one step function per implementation.
+"""The workloads W1-W6: shared weights and batches, and one step function per implementation.
 
 Weights are drawn once (He init, float64, from ``minigrad.random``) and copied into every
 implementation; every implementation sees the same batches of Fashion-MNIST (random data with a
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import impl_cnn
 import impl_floor
 import impl_minigrad
 import impl_numpy
@@ -36,6 +37,8 @@ WORKLOADS: dict[str, tuple[str, str, list[int] | None, int]] = {
     "W3": ("MLP 784-1024-1024-10, batch 256: one SGD step", "plain", W3_SIZES, 256),
     "W4": ("a + b on (10,): forward + backward (per-op overhead)", "add", None, 0),
     "W5": ("one epoch of W1 over the training set, batch 100", "plain", W1_SIZES, 100),
+    "W6": ("SimpleConvNet conv30x5x5-pool-100-10, batch 100 of 1x28x28: one SGD step", "cnn",
+           None, 100),
 }
 
 
@@ -103,6 +106,9 @@ def mlp_classes(kind: str) -> dict[str, Any]:
 def impl_names(workload: str) -> list[str]:
     """Implementations a workload has in this environment (what the table must show)."""
     kind = WORKLOADS[workload][1]
+    if kind == "cnn":
+        return (["minigrad"] if impl_minigrad.nn_available() else []) + \
+            (["torch"] if impl_torch.available() else []) + ["numpy"]
     if kind == "add":
         names = ["minigrad"] + (["torch"] if impl_torch.available() else []) + ["numpy", "floor"]
         return names
@@ -140,6 +146,8 @@ def build_case(workload: str, dtype: str, data: Data, epoch_samples: int | None 
                 "floor": impl_floor}
         fns = {n: mods[n].add_case(dtype) for n in names}
         return Case(workload, title, dtype, fns, _notes(workload, names), unit="call")
+    if kind == "cnn":
+        return _cnn_case(workload, title, dtype, data, names, batch)
     weights = he_weights(sizes)
     classes = mlp_classes(kind)
     models = {n: _make_model(n, classes.get(n), weights, dtype, kind, batch) for n in names}
@@ -152,6 +160,19 @@ def build_case(workload: str, dtype: str, data: Data, epoch_samples: int | None 
         return Case(workload, title, dtype, fns, notes, unit="epoch")
     idx = [rng.choice(len(data.x), batch, replace=False) for _ in range(8)]
     fns = {name: _step_fn(m, [(data.x[i], data.t[i]) for i in idx]) for name, m in models.items()}
+    return Case(workload, title, dtype, fns, _notes(workload, names))
+
+
+def _cnn_case(workload: str, title: str, dtype: str, data: Data, names: list[str],
+              batch: int) -> Case:
+    """W6: the book's SimpleConvNet in every implementation, from the same weights."""
+    classes = {"minigrad": impl_cnn.MinigradCNN, "torch": impl_cnn.TorchCNN,
+               "numpy": impl_cnn.NumpyCNN}
+    weights = impl_cnn.cnn_weights(SEED)
+    rng = Generator(SEED + 2).rng
+    idx = [rng.choice(len(data.x), batch, replace=False) for _ in range(8)]
+    fns = {n: _step_fn(classes[n](weights, dtype), [(data.x[i], data.t[i]) for i in idx])
+           for n in names}
     return Case(workload, title, dtype, fns, _notes(workload, names))
 
 

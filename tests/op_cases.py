@@ -371,4 +371,5 @@ def _(draw):  # x[i] = v on a non-leaf, or an in-place op through a view of one
     return fn, [leaf(values(draw, shape)), leaf(values(draw, vshape))], {}
 
 
+import op_cases_conv  # noqa: E402,F401  (cases for the convolution and pooling ops)
 import op_cases_nn  # noqa: E402,F401  (cases for the ops that minigrad.nn.functional defines)

@@ -212,3 +212,27 @@ def test_targets_are_ratios_of_medians():
     got = {t["what"]: t for t in report.check_targets(rows)}
     assert got["minigrad/torch"]["value"] == 0.5 and got["minigrad/torch"]["ok"]
     assert got["minigrad/numpy"]["value"] == 1.25 and not got["minigrad/numpy"]["ok"]
+
+
+def test_cnn_baseline_does_the_same_step_as_torch_and_minigrad(small_data):
+    """W6: the hand-written im2col network, minigrad.nn and torch.nn train alike (float64)."""
+    import impl_cnn
+
+    w = impl_cnn.cnn_weights(workloads.SEED)
+    x, t = small_data.x[:32], small_data.t[:32]
+    models = [impl_cnn.NumpyCNN(w, "float64"), impl_cnn.MinigradCNN(w, "float64")]
+    if impl_torch.available():
+        models.append(impl_cnn.TorchCNN(w, "float64"))
+    for _ in range(2):
+        losses = [float(m.step(*m.native(x, t))) for m in models]
+        np.testing.assert_allclose(losses, losses[0], rtol=1e-5)  # the book's log(y + 1e-7)
+        np.testing.assert_allclose(losses[1:], losses[1], rtol=1e-12)
+    ref = models[0]
+    for m in models[1:]:
+        conv, fc1 = m.model[0], m.model[4]
+        np.testing.assert_allclose(conv.weight.detach().numpy(), ref.conv.W, rtol=1e-9,
+                                   atol=1e-12)
+        np.testing.assert_allclose(conv.bias.detach().numpy(), ref.conv.b, rtol=1e-9,
+                                   atol=1e-12)
+        np.testing.assert_allclose(fc1.weight.detach().numpy(), ref.fc1.W.T, rtol=1e-9,
+                                   atol=1e-12)

@@ -284,6 +284,53 @@ def test_corrupt_cache_file_names_the_file_and_the_fix(isolated):
         FashionMNIST()
 
 
+@needs_fashion
+def test_uncompressed_cache_files_are_verified_too(isolated):
+    cache = isolated / "fashion-mnist"
+    cache.mkdir(parents=True)
+    for n in NAMES:  # a user gunzipped the cache: the raw files have known digests
+        with gzip.open(os.path.join(SYSTEM, n), "rb") as f:
+            (cache / n[:-3]).write_bytes(f.read())
+    assert FashionMNIST(train=False).source.kind == "cache"
+    labels = cache / NAMES[3][:-3]
+    raw = bytearray(labels.read_bytes())
+    raw[-1] = (raw[-1] + 1) % 10  # still a valid label file: only the checksum can tell
+    labels.write_bytes(bytes(raw))
+    with pytest.raises(DatasetError, match="checksum mismatch") as e:
+        FashionMNIST(train=False)
+    assert str(labels) in str(e.value)
+
+
+def test_uncompressed_cache_file_without_a_known_digest_is_refused(isolated):
+    cache = isolated / "mnist"
+    cache.mkdir(parents=True)
+    x = np.zeros((60000, 28, 28), np.uint8)
+    for role, name in MNIST_SPEC.files.items():
+        n = 60000 if role.startswith("train") else 10000
+        write_idx(cache / name[:-3], x[:n] if "images" in role else np.zeros(n, np.uint8))
+    with pytest.raises(DatasetError, match="cannot be verified") as e:
+        load_mnist(dataset=NO_SYSTEM_MNIST)
+    assert "root=" in str(e.value) and str(cache) in str(e.value)
+    (train, _), _ = load_mnist(dataset=NO_SYSTEM_MNIST, root=cache, normalize=False)
+    assert train.shape == (60000, 784)  # the same files through root=: structure checks only
+
+
+@pytest.mark.parametrize("dataset, var, sub", [("mnist", "MINIGRAD_DATA", ""),
+                                                ("fashion-mnist", "MINIGRAD_DATA", "fashion-mnist"),
+                                                ("fashion-mnist", "MINIGRAD_FASHION_MNIST", "")])
+def test_env_var_without_usable_files_says_so(tmp_path, monkeypatch, dataset, var, sub):
+    monkeypatch.setenv(var, str(tmp_path / "data"))
+    folder = os.path.join(str(tmp_path / "data"), sub) if sub else str(tmp_path / "data")
+    with pytest.raises(DatasetError, match="does not exist") as e:
+        load_mnist(dataset=dataset)  # never another source (the bundled subset) in its place
+    assert folder in str(e.value) and f"unset {var}" in str(e.value)
+    os.makedirs(folder, exist_ok=True)
+    write_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz"), np.zeros(10000, np.uint8))
+    with pytest.raises(DatasetError, match="missing train-images-idx3-ubyte.gz") as e:
+        load_mnist(dataset=dataset)
+    assert "t10k-labels" not in str(e.value).split("missing")[1].split(". To fix")[0]
+
+
 # ---------------------------------------------------------------- downloads
 
 

@@ -42,3 +42,21 @@ def test_train_mnist_learns_and_resumes_from_its_checkpoint(tmp_path):
     assert "epoch 1:" not in second and "epoch 2:" in second  # resumed after epoch 1
     acc = float(re.search(r"epoch 2: .*test accuracy ([\d.]+)", second).group(1))
     assert acc > 0.85
+
+
+def test_train_cnn_quick_learns_and_saves_the_filter_figure(tmp_path):
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    fig = tmp_path / "filters.png"
+    out = run("train_cnn.py", "--quick", "--figure", str(fig), cwd=tmp_path)
+    acc = float(re.search(r"^test accuracy ([\d.]+)$", out, re.M).group(1))
+    assert acc > 0.3  # ten classes: chance is 0.1; one quick pass gets about 0.7
+    change = float(re.search(r"mean \|change\| ([\d.]+)", out).group(1))
+    assert change > 0  # the filters moved
+    img = mpimg.imread(fig)
+    assert img.shape[0] > 300 and img.shape[1] > 500  # two panels of 3 x 10 filters
+    gray = img[..., :3].mean(-1)
+    top, bottom = gray[: len(gray) // 2], gray[len(gray) // 2:]
+    assert gray.std() > 0.1  # not blank: dark and light filter cells
+    assert not np.array_equal(top, bottom[: len(top)])  # before and after differ

@@ -29,6 +29,7 @@ from .sources import (
     get_spec,
     no_source_error,
     search_sources,
+    unusable_env_error,
 )
 
 __all__ = ["DataSource", "load_arrays", "last_source"]
@@ -79,6 +80,21 @@ def _fix_for(kind: str, path: str, spec: DatasetSpec) -> str:
     return f"delete {path} and load again with download=True (it will be fetched again)"
 
 
+def _accepted(spec: DatasetSpec, path: str, kind: str) -> tuple:
+    """The digests a cache or system file must match; an uncompressed file of a dataset whose
+    archives have digests but it has none cannot be verified, so it is refused, not trusted."""
+    name = os.path.basename(path)
+    accepted = tuple(spec.checksums.get(name, ()))
+    if accepted or name.endswith(".gz") or not spec.checksums.get(name + ".gz"):
+        return accepted
+    folder = os.path.dirname(path)
+    raise DatasetError(
+        f"{path}: an uncompressed {spec.name} file in the {kind} folder cannot be verified (only "
+        f"the published {name}.gz has a known checksum). To fix: put {name}.gz in {folder} "
+        f"instead, or pass root={folder!r} to use the files as they are (structure checks only)."
+    )
+
+
 def _read_pair(spec: DatasetSpec, images: str, labels: str, n: int | None, fix: str) -> tuple:
     """Images (N, 28, 28) and labels (N,), both uint8, consistent with each other and the spec."""
     x = read_idx(images, expect_dtype=np.uint8, expect_shape=(n, 28, 28))
@@ -96,8 +112,8 @@ def _read_folder(spec: DatasetSpec, step: SourceStatus, checked: set[str]) -> Ar
     files = step.files
     for role in ROLES:
         path = files[role]
-        accepted = spec.checksums.get(os.path.basename(path), ())
-        if path in checked and path.endswith(".gz"):
+        if path in checked:
+            accepted = _accepted(spec, path, step.kind)
             verify_checksum(path, accepted, _fix_for(step.kind, path, spec))
     fix = f"replace the files in {step.location}"
     train = _read_pair(spec, files["train_images"], files["train_labels"], spec.n_train, fix)
@@ -153,6 +169,9 @@ def _load_shared(
     global _last
     spec = get_spec(dataset)
     steps = search_sources(spec, root, download)
+    env = next((s for s in steps if s.kind == "env" and s.location is not None), None)
+    if env is not None and not env.found:
+        raise unusable_env_error(spec, env)
     chosen = next((s for s in steps if s.found or s.status == "available"), None)
     if chosen is None:
         raise no_source_error(spec, steps, root)

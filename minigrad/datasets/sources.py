@@ -39,6 +39,7 @@ __all__ = [
     "cache_dir",
     "search_sources",
     "describe_sources",
+    "unusable_env_error",
 ]
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
@@ -54,9 +55,10 @@ _FILES = {
 class DatasetSpec:
     """Everything the loader knows about one dataset; replace fields to override any of it.
 
-    ``checksums`` maps a ``.gz`` file name to the digests accepted for it, as
-    ``(algorithm, hexdigest)`` pairs (any one matching is enough: mirrors that re-compress the
-    same data publish different digests). ``env`` lists ``(variable, subfolder)`` pairs.
+    ``checksums`` maps a file name (``.gz``, or uncompressed where its digest is known) to the
+    digests accepted for it, as ``(algorithm, hexdigest)`` pairs (any one matching is enough:
+    mirrors that re-compress the same data publish different digests). ``env`` lists
+    ``(variable, subfolder)`` pairs.
     """
 
     name: str
@@ -128,6 +130,19 @@ FASHION_MNIST_SPEC = DatasetSpec(
         "t10k-labels-idx1-ubyte.gz": (
             ("sha256", "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
             ("md5", "bb300cfdad3c16e7a12a480ee83cd310"),
+        ),
+        # The uncompressed files (the same bytes in Debian's and upstream's archives).
+        "train-images-idx3-ubyte": (
+            ("sha256", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+        ),
+        "train-labels-idx1-ubyte": (
+            ("sha256", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+        ),
+        "t10k-images-idx3-ubyte": (
+            ("sha256", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+        ),
+        "t10k-labels-idx1-ubyte": (
+            ("sha256", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
         ),
     },
     env=(("MINIGRAD_FASHION_MNIST", ""), ("MINIGRAD_DATA", "fashion-mnist")),
@@ -272,4 +287,22 @@ def no_source_error(
     )
     return DatasetError(
         f"{spec.name}: no source found (looked at: {looked}). To fix: {_how_to_get(spec, root)}."
+    )
+
+
+def unusable_env_error(spec: DatasetSpec, step: SourceStatus) -> DatasetError:
+    """A set environment variable whose folder lacks the files: an error, never a quiet fall
+    back to other data (the bundled subset is not the dataset the variable points at)."""
+    label = step.detail.split(" missing ")[0]  # "$VAR" or "$VAR/sub"
+    names = [spec.files[r] for r in ROLES]
+    if step.status == "missing":
+        what = "has none of " + ", ".join(names)
+        if not os.path.isdir(step.location or ""):
+            what = "does not exist"
+    else:
+        what = step.detail[len(label):].strip()  # "missing a, b"
+    var = label.split("/")[0].lstrip("$")
+    return DatasetError(
+        f"{spec.name}: {label} points at {step.location}, which {what}. To fix: put "
+        f"{', '.join(names)} (or the uncompressed files) there, or unset {var}."
     )

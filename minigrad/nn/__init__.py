@@ -11,17 +11,27 @@ import importlib.util as _ilu
 from . import functional, init
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .layers import Dropout, Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .models import MLP
 from .module import Module
-from .normalization import BatchNorm1d
+from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, Dropout2d, MaxPool2d
 
 if _ilu.find_spec(__name__ + ".utils") is not None:  # clip_grad_* etc., written separately
     from . import utils  # noqa: F401
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "Dropout2d",
+    "MaxPool2d",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CrossEntropyLoss",

@@ -21,6 +21,7 @@ from ..ops import elementwise as _ew
 from ..ops import nn_ops as _nn
 from ..random import Generator, get_rng
 from ..tensor import Tensor, as_tensor, bump
+from ._conv_functional import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ._loss_functional import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -28,10 +29,13 @@ from ._loss_functional import (
     nll_loss,
     one_hot,
 )
+from ._pool_functional import adaptive_avg_pool2d, avg_pool2d, dropout2d, max_pool2d
 
 __all__ = ["linear", "relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax",
            "dropout", "batch_norm", "cross_entropy", "nll_loss", "mse_loss",
-           "binary_cross_entropy_with_logits", "one_hot"]  # fmt: skip
+           "binary_cross_entropy_with_logits", "one_hot",
+           "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "avg_pool2d",
+           "adaptive_avg_pool2d", "dropout2d"]  # fmt: skip
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -1,4 +1,4 @@
-"""``BatchNorm1d``: batch normalisation over (N, C) or (N, C, L) input, as PyTorch."""
+"""``BatchNorm1d`` and ``BatchNorm2d``: batch normalisation per channel, as PyTorch."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
 class _BatchNorm(Module):
@@ -121,4 +121,16 @@ class BatchNorm1d(_BatchNorm):
                              f"got {input.ndim}D input of shape {input.shape}")
         if input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected {self.num_features} features on dim 1, got "
+                             f"input of shape {input.shape}")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Normalise each channel (dim 1) of (N, C, H, W) input over the batch and both spatial
+    axes; running statistics, momentum and eval as :class:`BatchNorm1d` (PyTorch's)."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected {self.num_features} channels on dim 1, got "
                              f"input of shape {input.shape}")

@@ -110,9 +110,11 @@ def data_of(x: Any) -> Any:
 
 
 from . import (  # noqa: E402,F401  (fill the table)
+    conv,
     elementwise,
     linalg,
     math,
+    pool,
     reduce,
     scan,
     shape,
