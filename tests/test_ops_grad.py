@@ -49,9 +49,12 @@ def _probes():
     m = f64(np.linspace(0.1, 0.9, 9).reshape(3, 3))
     idx, labels = mg.tensor([[0, 2, 1], [1, 0, 2]]), mg.tensor([0, 2])
     stats = (f64([0.1, 0.2, 0.3], False), f64([1.0, 2.0, 3.0], False))
+    img, kernel = f64(np.linspace(-1, 1, 16).reshape(1, 1, 4, 4)), f64(np.ones((1, 1, 2, 2)))
+    seq, cols = f64(np.linspace(-1, 1, 4).reshape(1, 1, 4)), f64(np.ones((1, 4, 9)))
     return [(x,), (x, y), (x, w), (m,), (m, m), (x, labels), (x, 1), (x, 1, idx), ([x, y],),
             (x, x, x), (x, (3, 2)), (x, (1, 0)), (x, *stats), (x, (4, 2, 3)), (labels,),
-            (np.ones(2),), (0.0, 1.0, 3), (0.0, 1.0, (2,)), (2, 3), ()]
+            (np.ones(2),), (0.0, 1.0, 3), (0.0, 1.0, (2,)), (img, kernel), (img, 2),
+            (seq, kernel[0, :, :1]), (cols, (4, 4), 2), (2, 3), ()]
 
 
 def _graph_ops(out) -> set[str]:
