@@ -58,13 +58,15 @@ class MLP:
                 d = self.d[i]
 
 
-def add_case(dtype: Any) -> Callable[[], object]:
+def add_case(dtype: Any, sum_: bool = False) -> Callable[[], object]:
     """The one array op of ``a + b`` (no gradient at all): the floor of per-op cost."""
     a = np.linspace(0.0, 1.0, 10).astype(dtype)
     b = np.linspace(1.0, 2.0, 10).astype(dtype)
     out = np.empty(10, dtype=dtype)
 
     def run() -> object:
+        if sum_:
+            return np.add.reduce(np.add(a, b, out=out))
         return np.add(a, b, out=out)
 
     return run

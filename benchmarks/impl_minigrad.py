@@ -14,7 +14,7 @@ import numpy as np
 
 import minigrad as mg
 
-__all__ = ["nn_available", "MLP", "CoreMLP", "add_case", "chain"]
+__all__ = ["nn_available", "MLP", "CompiledMLP", "CoreMLP", "add_case", "chain"]
 
 
 def nn_available() -> bool:
@@ -81,6 +81,19 @@ class MLP(_Data):
         return loss
 
 
+class CompiledMLP(MLP):
+    """``MLP`` with its step under ``minigrad.compile``: traced once, then replayed."""
+
+    name = "minigrad compiled"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.step = mg.compile(self._eager_step)
+
+    def _eager_step(self, x: Any, t: Any) -> Any:
+        return MLP.step(self, x, t)
+
+
 class CoreMLP(_Data):
     """The same network from core Tensor ops, with a hand-written SGD (``p -= lr * p.grad``)."""
 
@@ -120,8 +133,8 @@ class CoreMLP(_Data):
         return loss
 
 
-def add_case(dtype: Any) -> Callable[[], object]:
-    """Forward and backward of ``a + b`` on (10,) tensors."""
+def add_case(dtype: Any, sum_: bool = False) -> Callable[[], object]:
+    """Forward and backward of ``a + b`` (``(a + b).sum()`` with ``sum_``) on (10,) tensors."""
     a = mg.tensor(np.linspace(0.0, 1.0, 10), dtype=dtype, requires_grad=True)
     b = mg.tensor(np.linspace(1.0, 2.0, 10), dtype=dtype, requires_grad=True)
     g = mg.ones(10, dtype=dtype)
@@ -129,7 +142,10 @@ def add_case(dtype: Any) -> Callable[[], object]:
     def run() -> object:
         a.grad = None
         b.grad = None
-        (a + b).backward(g)
+        if sum_:
+            (a + b).sum().backward()
+        else:
+            (a + b).backward(g)
         return a.grad
 
     return run

@@ -208,7 +208,7 @@ def _rng() -> np.random.Generator:
     return Generator(0).rng
 
 
-def add_case(dtype: Any) -> Callable[[], object]:
+def add_case(dtype: Any, sum_: bool = False) -> Callable[[], object]:
     """Forward and backward of ``a + b`` on (10,) arrays by hand: the book's AddLayer."""
     a = np.linspace(0.0, 1.0, 10).astype(dtype)
     b = np.linspace(1.0, 2.0, 10).astype(dtype)
@@ -216,6 +216,10 @@ def add_case(dtype: Any) -> Callable[[], object]:
 
     def run() -> object:
         out = a + b
+        if sum_:  # the sum's backward broadcasts the scalar gradient
+            out = np.add.reduce(out)
+            d = np.full(10, dout[0])
+            return out, d * 1, d * 1
         da = dout * 1
         db = dout * 1
         return out, da, db

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "MLP", "add_case", "chain"]
+__all__ = ["available", "compile_available", "MLP", "CompiledMLP", "add_case", "chain"]
 
 try:
     import torch
@@ -69,8 +69,32 @@ class MLP:
         return loss
 
 
-def add_case(dtype: Any) -> Callable[[], object]:
-    """Forward and backward of ``a + b`` on (10,) tensors."""
+class CompiledMLP(MLP):
+    """``MLP`` with its whole step under ``torch.compile`` (graph breaks where torch needs them)."""
+
+    name = "torch.compile"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.step = torch.compile(self._eager_step)
+
+    def _eager_step(self, x: Any, t: Any) -> Any:
+        return MLP.step(self, x, t)
+
+
+def compile_available() -> bool:
+    """Whether torch.compile can build a kernel here (it needs a C++ compiler)."""
+    if torch is None:
+        return False
+    try:
+        torch.compile(lambda x: x + 1)(torch.ones(2))
+    except Exception:  # noqa: BLE001 (any failure: the column is skipped with a note)
+        return False
+    return True
+
+
+def add_case(dtype: Any, sum_: bool = False) -> Callable[[], object]:
+    """Forward and backward of ``a + b`` (``(a + b).sum()`` with ``sum_``) on (10,) tensors."""
     dt = _dtype(dtype)
     a = torch.linspace(0.0, 1.0, 10, dtype=dt, requires_grad=True)
     b = torch.linspace(1.0, 2.0, 10, dtype=dt, requires_grad=True)
@@ -79,7 +103,10 @@ def add_case(dtype: Any) -> Callable[[], object]:
     def run() -> object:
         a.grad = None
         b.grad = None
-        (a + b).backward(g)
+        if sum_:
+            (a + b).sum().backward()
+        else:
+            (a + b).backward(g)
         return a.grad
 
     return run

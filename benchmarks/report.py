@@ -15,7 +15,8 @@ __all__ = ["RATIO_TO", "TARGETS", "memory_targets", "fmt_time", "groups", "ratio
 
 GROWTH_LIMIT = 64 * 1024  # bytes over the whole run: one leaked object per step would be more
 
-RATIO_TO = ["minigrad", "minigrad core ops", "torch", "numpy", "floor"]
+RATIO_TO = ["minigrad", "minigrad compiled", "minigrad core ops", "torch", "torch.compile",
+            "jax.jit", "numpy", "floor"]
 
 # (workload, numerator, denominator or None for an absolute time, limit); 1 thread, float32
 TARGETS: list[tuple[str, str, str | None, float]] = [
@@ -28,6 +29,12 @@ TARGETS: list[tuple[str, str, str | None, float]] = [
     ("W4", "minigrad", None, 4e-6),
     ("W6", "minigrad", "torch", 1.2),
     ("W6", "minigrad", "numpy", 1.0),
+    ("W4-sum", "minigrad", "torch", 0.25),
+    ("W4-chain", "minigrad", "torch", 0.5),
+    ("W1", "minigrad compiled", "numpy", 1.0),
+    ("W1", "minigrad compiled", "torch", 0.5),
+    ("W1", "minigrad compiled", "jax.jit", 1.0),
+    ("W1", "minigrad compiled", "torch.compile", 1.0),
 ]
 
 

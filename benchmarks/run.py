@@ -37,10 +37,11 @@ __all__ = ["main", "parse_args", "run"]
 
 QUICK = {"threads": "1", "dtypes": "float32", "repeats": 3, "target": 0.004, "warmup": 2,
          "epoch_samples": 2000, "chain_ops": 10_000, "chain_repeats": 1, "mem_steps": 50,
-         "fresh_process": False, "budget": 3.0}
+         "fresh_process": False, "budget": 3.0, "peers": ""}
 FULL = {"threads": "1,default", "dtypes": "float32,float64", "repeats": 25, "target": 0.02,
         "warmup": 3, "epoch_samples": None, "chain_ops": 100_000, "chain_repeats": 3,
-        "mem_steps": 10_000, "fresh_process": True, "budget": 20.0}
+        "mem_steps": 10_000, "fresh_process": True, "budget": 20.0,
+        "peers": "jax,torch.compile"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mem-steps", type=int, help="training steps of the memory-growth run")
     p.add_argument("--fresh-process", action=argparse.BooleanOptionalAction,
                    help="run the chain in a fresh interpreter per row (default unless --quick)")
+    p.add_argument("--peers", help="compiled peers beside eager: comma list of jax, "
+                                    "torch.compile ('' for none; none with --quick)")
     p.add_argument("--markdown", help="also write the report as Markdown to this path")
     p.add_argument("--json", help="also write the raw results as JSON to this path")
     args = p.parse_args(argv)
@@ -70,6 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             setattr(args, key, value)
     if args.repeats < 1:
         p.error(f"--repeats must be at least 1, got {args.repeats}")
+    peers = {x.strip() for x in args.peers.split(",") if x.strip()}
+    if peers - {"jax", "torch.compile"}:
+        p.error(f"--peers: expected jax and/or torch.compile, got {args.peers!r}")
+    workloads.PEERS.clear()
+    workloads.PEERS.update(peers)
     try:
         args.workload_list = workloads.expand_workloads(args.workloads)
         args.thread_list = _threads(args.threads)

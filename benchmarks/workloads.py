@@ -15,6 +15,7 @@ from typing import Any
 
 import impl_cnn
 import impl_floor
+import impl_jax
 import impl_minigrad
 import impl_numpy
 import impl_torch
@@ -28,6 +29,8 @@ __all__ = ["WORKLOADS", "Case", "Data", "load_data", "he_weights", "build_case",
 W1_SIZES = [784] + [100] * 6 + [10]
 W3_SIZES = [784, 1024, 1024, 10]
 SEED = 20240601
+PEERS: set[str] = set()
+"""Compiled peers to time beside eager (``run.py --peers``): "jax" (jax.jit), "torch.compile"."""
 
 # name -> (title, kind, sizes, batch)
 WORKLOADS: dict[str, tuple[str, str, list[int] | None, int]] = {
@@ -36,6 +39,8 @@ WORKLOADS: dict[str, tuple[str, str, list[int] | None, int]] = {
     "W2-dropout": ("W1 + Dropout(0.15) after each ReLU: one step", "dropout", W1_SIZES, 100),
     "W3": ("MLP 784-1024-1024-10, batch 256: one SGD step", "plain", W3_SIZES, 256),
     "W4": ("a + b on (10,): forward + backward (per-op overhead)", "add", None, 0),
+    "W4-sum": ("(a + b).sum().backward() on (10,): the two-node case", "addsum", None, 0),
+    "W4-chain": ("100 x (y * 1.0001) on (10,), forward + backward: 100 nodes", "chain", None, 100),
     "W5": ("one epoch of W1 over the training set, batch 100", "plain", W1_SIZES, 100),
     "W6": ("SimpleConvNet conv30x5x5-pool-100-10, batch 100 of 1x28x28: one SGD step", "cnn",
            None, 100),
@@ -92,12 +97,17 @@ def mlp_classes(kind: str) -> dict[str, Any]:
     classes: dict[str, Any] = {}
     if impl_minigrad.nn_available():
         classes["minigrad"] = impl_minigrad.MLP
+        classes["minigrad compiled"] = impl_minigrad.CompiledMLP
         if kind == "plain":
             classes["minigrad core ops"] = impl_minigrad.CoreMLP
     elif kind == "plain":
         classes["minigrad core ops"] = impl_minigrad.CoreMLP
     if impl_torch.available():
         classes["torch"] = impl_torch.MLP
+    if "torch.compile" in PEERS and impl_torch.compile_available():
+        classes["torch.compile"] = impl_torch.CompiledMLP
+    if "jax" in PEERS and impl_jax.available():
+        classes["jax.jit"] = impl_jax.MLP
     classes["numpy"] = impl_numpy.MLP
     classes["floor"] = impl_floor.MLP
     return classes
@@ -109,9 +119,11 @@ def impl_names(workload: str) -> list[str]:
     if kind == "cnn":
         return (["minigrad"] if impl_minigrad.nn_available() else []) + \
             (["torch"] if impl_torch.available() else []) + ["numpy"]
-    if kind == "add":
+    if kind in ("add", "addsum"):
         names = ["minigrad"] + (["torch"] if impl_torch.available() else []) + ["numpy", "floor"]
         return names
+    if kind == "chain":
+        return ["minigrad"] + (["torch"] if impl_torch.available() else [])
     names = list(mlp_classes(kind))
     if workload in ("W1", "W3"):
         names.append("floor+dx")
@@ -130,6 +142,11 @@ def _make_model(name: str, cls: Any, weights: Any, dtype: str, kind: str, batch:
 
 def _notes(workload: str, names: list[str]) -> list[str]:
     notes = []
+    if "jax" in PEERS and not impl_jax.available() and workload[:2] in ("W1", "W2", "W3"):
+        notes.append("jax not installed: jax.jit rows skipped (pip install 'minigrad[bench]')")
+    if ("torch.compile" in PEERS and impl_torch.available() and "torch.compile" not in names
+            and workload[:2] in ("W1", "W2", "W3")):
+        notes.append("torch.compile cannot build kernels here (no C++ compiler?): rows skipped")
     if not impl_torch.available():
         notes.append("torch not installed: PyTorch rows skipped (pip install 'minigrad[torch]')")
     if "minigrad" not in names:
@@ -141,10 +158,13 @@ def build_case(workload: str, dtype: str, data: Data, epoch_samples: int | None 
     """The callables of one workload at one dtype, ready for ``time_round_robin``."""
     title, kind, sizes, batch = WORKLOADS[workload]
     names = impl_names(workload)
-    if kind == "add":
-        mods = {"minigrad": impl_minigrad, "torch": impl_torch, "numpy": impl_numpy,
-                "floor": impl_floor}
-        fns = {n: mods[n].add_case(dtype) for n in names}
+    mods = {"minigrad": impl_minigrad, "torch": impl_torch, "numpy": impl_numpy,
+            "floor": impl_floor}
+    if kind in ("add", "addsum"):
+        fns = {n: mods[n].add_case(dtype, kind == "addsum") for n in names}
+        return Case(workload, title, dtype, fns, _notes(workload, names), unit="call")
+    if kind == "chain":
+        fns = {n: _chain_fn(*mods[n].chain(batch, dtype)) for n in names}
         return Case(workload, title, dtype, fns, _notes(workload, names), unit="call")
     if kind == "cnn":
         return _cnn_case(workload, title, dtype, data, names, batch)
@@ -174,6 +194,12 @@ def _cnn_case(workload: str, title: str, dtype: str, data: Data, names: list[str
     fns = {n: _step_fn(classes[n](weights, dtype), [(data.x[i], data.t[i]) for i in idx])
            for n in names}
     return Case(workload, title, dtype, fns, _notes(workload, names))
+def _chain_fn(build: Callable[[], Any], back: Callable[[Any], None]) -> Callable[[], object]:
+    def run() -> object:
+        back(build())
+        return None
+
+    return run
 
 
 def _step_fn(model: Any, batches: list[tuple[np.ndarray, np.ndarray]]) -> Callable[[], object]:

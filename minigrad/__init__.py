@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from . import accelerator, autograd, backends, cuda, datasets, nn, optim, random, testing, utils
+from . import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    datasets,
+    linalg,
+    nn,
+    optim,
+    random,
+    return_types,
+    testing,
+    utils,
+)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .capture import compile  # noqa: A004  (PyTorch's name: minigrad.compile(step))
 from .creation import (
     arange,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     linspace,
-    normal,
+    logspace,
     ones,
     ones_like,
     rand,
-    randint,
     randn,
-    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -47,22 +60,54 @@ from .dtypes import float64 as double
 from .dtypes import int16 as short
 from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
+from .histograms import bincount, histc, histogram
 from .layouts import channels_last, channels_last_3d, contiguous_format, preserve_format, strided
+from .ops.binary import (
+    add,
+    atan2,
+    clamp,
+    copysign,
+    div,
+    floor_divide,
+    fmax,
+    fmin,
+    fmod,
+    hypot,
+    lerp,
+    logaddexp,
+    logaddexp2,
+    remainder,
+    sub,
+    xlogy,
+)
 from .ops.bitwise import (
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     logical_and,
     logical_not,
     logical_or,
     logical_xor,
 )
+from .ops.compare import (
+    allclose,
+    equal,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    isreal,
+    nan_to_num,
+)
+from .ops.diag import diag, diag_embed, diagonal, trace, tril, triu
+from .ops.einsum import einsum
 from .ops.elementwise import (
     abs,
-    add,
-    clamp,
-    div,
     exp,
     log,
     maximum,
@@ -73,11 +118,24 @@ from .ops.elementwise import (
     relu,
     sigmoid,
     sqrt,
-    sub,
     tanh,
     where,
 )
-from .ops.linalg import matmul
+from .ops.linalg import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    kron,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
 from .ops.math import (
     acos,
     acosh,
@@ -109,7 +167,9 @@ from .ops.math import (
     tan,
     trunc,
 )
-from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, max, mean, min, std, sum, var
+from .ops.norms import dist
+from .ops.norms import torch_norm as norm
+from .ops.reduce import amax, amin, argmax, argmin, gather, logsumexp, mean, std, sum, var
 from .ops.scan import (
     all,  # noqa: A004
     aminmax,
@@ -126,7 +186,18 @@ from .ops.scan import (
     var_mean,
 )
 from .ops.shape import broadcast_to, cat, permute, reshape, stack
+from .ops.sorting import argsort, kthvalue, max, median, min, msort, nanmedian, sort, topk
 from .random import Generator, initial_seed, manual_seed
+from .sampling import (
+    bernoulli,
+    multinomial,
+    normal,
+    rand_like,
+    randint,
+    randint_like,
+    randn_like,
+    randperm,
+)
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, as_tensor
 from .tensor_methods import eq, flatten, ge, gt, le, lt, ne, squeeze, transpose, unsqueeze
@@ -145,11 +216,13 @@ from .tensor_types import (
 clip = clamp
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 fix = trunc
+arctan2, divide, true_divide, subtract, multiply = atan2, div, div, sub, mul
 concat = concatenate = cat
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "compile",
     "BoolTensor",
     "ByteTensor",
     "CharTensor",
@@ -331,4 +404,73 @@ __all__ = [
     "count_nonzero",
     "std_mean",
     "var_mean",
+    "linalg",
+    "return_types",
+    "atan2",
+    "arctan2",
+    "fmod",
+    "remainder",
+    "floor_divide",
+    "divide",
+    "true_divide",
+    "subtract",
+    "multiply",
+    "lerp",
+    "hypot",
+    "copysign",
+    "logaddexp",
+    "logaddexp2",
+    "xlogy",
+    "fmax",
+    "fmin",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "allclose",
+    "equal",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "isneginf",
+    "isposinf",
+    "isreal",
+    "nan_to_num",
+    "norm",
+    "dist",
+    "argsort",
+    "kthvalue",
+    "median",
+    "msort",
+    "nanmedian",
+    "sort",
+    "topk",
+    "addbmm",
+    "addmm",
+    "addmv",
+    "baddbmm",
+    "bmm",
+    "diag",
+    "diag_embed",
+    "diagonal",
+    "dot",
+    "einsum",
+    "ger",
+    "kron",
+    "mm",
+    "mv",
+    "outer",
+    "trace",
+    "tril",
+    "triu",
+    "vdot",
+    "bernoulli",
+    "bincount",
+    "empty_like",
+    "histc",
+    "histogram",
+    "logspace",
+    "multinomial",
+    "rand_like",
+    "randint_like",
+    "randn_like",
 ]

@@ -133,7 +133,10 @@ def apply(op: Any, *inputs: Tensor, **params: Any) -> Tensor:
         for t in inputs:
             _views.follow(t)
     try:
-        data = op.forward(*[t._data for t in inputs], **params)
+        if _hooks.state.tracer is None:
+            data = op.forward(*[t._data for t in inputs], **params)
+        else:  # minigrad.compile records the call (its one hook in the op dispatch)
+            data = _hooks.state.tracer.forward(op, inputs, params)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
@@ -221,6 +224,7 @@ def _pair(tensors: Any, grads: Any) -> tuple[list[Tensor], list[Any]]:
 
 # Bound last: minigrad.tensor and the op table import this module first, then are resolved here.
 from . import anomaly as _anomaly  # noqa: E402
+from . import capture_hooks as _hooks  # noqa: E402
 from . import engine as _engine  # noqa: E402
 from . import tensor as _tensor  # noqa: E402
 from . import views as _views  # noqa: E402

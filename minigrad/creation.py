@@ -11,31 +11,69 @@ from typing import Any
 import numpy as np
 
 from .devices import on_cpu
-from .dtypes import get_default_dtype
-from .random import Generator, get_rng
+from .dtypes import get_default_dtype, torch_name
+from .random import Generator, draw
 from .tensor import Tensor
 
 __all__ = ["tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
-           "full_like", "arange", "linspace", "eye", "randn", "rand", "randint", "randperm",
-           "normal"]  # fmt: skip
+           "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "randn", "rand",
+           "fill_dtype", "float_only"]  # fmt: skip
 
 
 def _shape(size: tuple) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], Sequence):
         size = tuple(size[0])
     shape = tuple(int(s) for s in size)
-    if any(s < 0 for s in shape):
-        raise RuntimeError(f"negative dimension in size {shape}")
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
     return shape
 
 
 def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(data)
+    if requires_grad and data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
     return t.requires_grad_(True) if requires_grad else t
 
 
 def _float(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def float_only(dt: np.dtype, kernel: str) -> None:
+    """PyTorch's refusal to draw floats into an integer or bool dtype."""
+    if dt.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(dt)}'")
+
+
+def fill_dtype(value: Any) -> np.dtype:
+    """The dtype PyTorch gives a tensor filled with ``value``: bool, int64, or the default."""
+    if isinstance(value, Tensor):
+        return value.dtype
+    if isinstance(value, bool | np.bool_):
+        return np.dtype(np.bool_)
+    if isinstance(value, int | np.integer):
+        return np.dtype(np.int64)
+    return get_default_dtype()
+
+
+def _filled(shape: tuple[int, ...], value: Any, dtype: np.dtype) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value.item()
+    if dtype.kind in "iu" and not isinstance(value, bool):
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dtype.name)} "
+                               "without overflow")
+        value = int(value)  # 2.7 -> 2, toward zero, as PyTorch
+    return np.full(shape, value, dtype)
+
+
+_C_NAMES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+            "uint8": "uint8_t"}
 
 
 @on_cpu
@@ -53,6 +91,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 @on_cpu
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if any(int(n) < 0 for n in (size[0] if len(size) == 1 and isinstance(size[0], Sequence)
+                                else size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
 
 
@@ -67,28 +108,46 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 @on_cpu
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
-    if dtype is None:
-        dtype = (get_default_dtype() if isinstance(fill_value, float)
-                 else np.asarray(fill_value).dtype)
-    return _make(np.full(_shape((size,)), fill_value, np.dtype(dtype)), requires_grad)
+    """A tensor of ``size`` filled with ``fill_value``; its dtype from the value as PyTorch:
+    bool for a bool, int64 for an int, the default float dtype for a float."""
+    if not isinstance(size, Sequence):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    dt = fill_dtype(fill_value) if dtype is None else np.dtype(dtype)
+    return _make(_filled(_shape((size,)), fill_value, dt), requires_grad)
 
 
-def _like(fill: Any):
-    def fn(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return _make(np.full(x.shape, fill, np.dtype(dtype or x.dtype)), requires_grad)
+def _like(name: str, fill: Any):
+    def fn(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,  # noqa: A002
+           memory_format: Any = None) -> Tensor:
+        dt = input.dtype if dtype is None else np.dtype(dtype)
+        return _make(np.full(input.shape, fill, dt), requires_grad)
 
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"A tensor of {fill}s with ``input``'s shape (and dtype, unless given)."
     return fn
 
 
-zeros_like = on_cpu(_like(0))
-ones_like = on_cpu(_like(1))
+zeros_like = on_cpu(_like("zeros_like", 0))
+ones_like = on_cpu(_like("ones_like", 1))
 
 
 @on_cpu
-def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.full(x.shape, fill_value, np.dtype(dtype or x.dtype)), requires_grad)
+def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False,  # noqa: A002
+               memory_format: Any = None) -> Tensor:
+    """An uninitialised tensor with ``input``'s shape (and dtype, unless given)."""
+    dt = input.dtype if dtype is None else np.dtype(dtype)
+    return _make(np.empty(input.shape, dt), requires_grad)
+
+
+@on_cpu
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,  # noqa: A002
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    """``input``'s shape filled with ``fill_value``, in ``input``'s dtype unless given."""
+    dt = input.dtype if dtype is None else np.dtype(dtype)
+    return _make(_filled(input.shape, fill_value, dt), requires_grad)
 
 
 @on_cpu
@@ -104,11 +163,73 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 
+def _check_steps(steps: Any, name: str, dt: np.dtype) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got steps of "
+                        f"type {type(steps).__name__}, but expected int steps")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if dt.kind == "b":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+
+
+def _ends(start: Any, end: Any, dt: np.dtype) -> tuple[Any, Any]:
+    """``start`` and ``end`` in ``dt`` as PyTorch's kernels take them (integers truncated)."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if dt.kind in "iu":
+        return dt.type(int(start)), dt.type(int(end))
+    return dt.type(start), dt.type(end)
+
+
+def _fma(a: Any, b: np.ndarray, c: Any, dt: np.dtype) -> np.ndarray:
+    """``a * b + c`` rounded once to ``dt``, as PyTorch's compiled kernels contract it (the
+    exact value is taken in a wider type: float64 for float32, long double for float64)."""
+    wide = np.longdouble if dt == np.float64 else np.float64
+    return (wide(a) * b.astype(wide) + wide(c)).astype(dt)
+
+
+def _linspace_points(start: Any, end: Any, steps: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's points: a step in ``dt`` (double for integers); the first half counted from
+    ``start``, the rest back from ``end``, each point one fused multiply-add."""
+    s, e = _ends(start, end, dt)
+    if steps == 1:
+        return np.full(1, s, dt)
+    work = np.dtype(np.float64) if dt.kind in "iu" else (
+        np.dtype(np.float32) if dt == np.float16 else dt)
+    sw, ew = work.type(s), work.type(e)
+    step = (ew - sw) / work.type(steps - 1)
+    idx = np.arange(steps)
+    half = steps // 2
+    out = np.where(idx < half, _fma(step, idx, sw, work), _fma(-step, steps - idx - 1, ew, work))
+    return (np.trunc(out) if dt.kind in "iu" else out).astype(dt)
+
+
 @on_cpu
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
-    # computed in float and truncated toward zero for integer dtypes, as PyTorch
-    return _make(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+    """``steps`` evenly spaced points from ``start`` to ``end``, computed as PyTorch's kernel
+    does (integer dtypes: the ends truncated first, each point truncated toward zero)."""
+    dt = _float(dtype)
+    _check_steps(steps, "linspace", dt)
+    return _make(_linspace_points(start, end, steps, dt), requires_grad)
+
+
+@on_cpu
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``base`` to the powers ``linspace(start, end, steps)``, in double as PyTorch's kernel,
+    then in ``dtype`` (integers truncated)."""
+    dt = _float(dtype)
+    _check_steps(steps, "logspace", dt)
+    if steps == 1:
+        first = start.item() if isinstance(start, Tensor) else start
+        return _make(np.full(1, np.power(float(base), float(first))).astype(dt), requires_grad)
+    s, e = _ends(start, end, dt)
+    step = np.float64(e - s) / (steps - 1)
+    idx = np.arange(steps)
+    exps = np.where(idx < steps // 2, np.float64(s) + step * idx.astype(dt),
+                    np.float64(e) - step * (steps - idx - 1).astype(dt))
+    return _make(np.power(np.float64(base), exps).astype(dt), requires_grad)
 
 
 @on_cpu
@@ -120,48 +241,15 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator."""
-    data = get_rng(generator).standard_normal(_shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
+    float_only(_float(dtype), "normal_kernel_cpu")
+    data = draw(generator, "standard_normal", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)
 
 
 @on_cpu
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator."""
-    data = get_rng(generator).random(_shape(size), dtype=np.float64)
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
-
-
-@on_cpu
-def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *,
-           generator: Generator | None = None, dtype: Any = None, layout: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """Normal samples: ``normal(mean, std, size)`` with numbers, or elementwise ``mean``/``std``
-    tensors (their broadcast shape and float dtype; no gradient flows, as PyTorch)."""
-    from .layouts import check_layout
-
-    check_layout(layout, "normal")
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m, s = (v._data if isinstance(v, Tensor) else np.asarray(v) for v in (mean, std))
-        ref = mean if isinstance(mean, Tensor) else std
-        data = get_rng(generator).normal(m, s, np.broadcast_shapes(m.shape, s.shape))
-        return _make(np.asarray(data).astype(ref._data.dtype, copy=False), requires_grad)
-    if size is None:
-        raise TypeError("normal() missing the size argument (needed when mean and std are "
-                        "numbers)")
-    data = get_rng(generator).normal(mean, std, _shape((size,)))
-    return _make(data.astype(_float(dtype), copy=False), requires_grad)
-
-
-@on_cpu
-def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = np.int64,
-            generator: Generator | None = None) -> Tensor:
-    if high is None or isinstance(high, Sequence):  # randint(high, size), as PyTorch
-        low, high, size = 0, low, size if high is None else high
-    return _make(get_rng(generator).integers(low, high, _shape((size,)), dtype=np.dtype(dtype)),
-                 False)
-
-
-@on_cpu
-def randperm(n: int, dtype: Any = np.int64, generator: Generator | None = None) -> Tensor:
-    return _make(get_rng(generator).permutation(n).astype(dtype), False)
+    float_only(_float(dtype), "check_uniform_bounds")
+    data = draw(generator, "random", _shape(size), dtype=np.float64, cast=_float(dtype))
+    return _make(data, requires_grad)

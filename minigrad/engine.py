@@ -8,6 +8,7 @@ reads (as the op declares them) were not changed in place since the forward pass
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,12 +51,33 @@ def _edges_of(node: Node) -> list:
     return node.edges
 
 
+def _chain(root: Node) -> list[Node] | None:
+    """The nodes from ``root`` down, inputs first, if each has at most one input with a history
+    (the common case, walked without sets); None as soon as the graph branches."""
+    order = [root]
+    n = root
+    while True:
+        if n.inputs is None:
+            return None  # freed: the general walk raises the error
+        nxt = None
+        for e in n.edges:
+            if e is not None:
+                if nxt is not None and e is not nxt:
+                    return None
+                nxt = e
+        if nxt is None:
+            order.reverse()
+            return order
+        order.append(nxt)
+        n = nxt
+
+
 def _toposort(roots: Sequence[Node]) -> list[Node]:
     """The nodes of the graph, inputs before outputs, without recursion."""
-    if len(roots) == 1:  # one op on leaves (W4's a + b): nothing to walk
-        root = roots[0]
-        if root.inputs is not None and not any(root.edges):
-            return [root]
+    if len(roots) == 1:  # a chain (one op on leaves, an MLP, (a + b).sum()): no sets
+        order = _chain(roots[0])
+        if order is not None:
+            return order
     order: list[Node] = []  # no per-node containers: a long walk triggers no GC passes
     expanded: set[int] = set()
     emitted: set[int] = set()
@@ -131,6 +153,10 @@ def run_backward(
     ``wanted`` (keyed by a leaf's id or a non-leaf's node id)."""
     xp = _tensor_xp if create_graph else np
     collect = wanted is not None
+    tr = _hooks.state.tracer  # minigrad.compile: record every array operation below
+    if tr is not None and (create_graph or collect or _anomaly.enabled):
+        tr.unsupported("create_graph, autograd.grad or anomaly mode in backward")
+        tr = None
     grads: dict[int, Any] = {}
     found: dict[int, Any] = {}
     root_nodes = []
@@ -142,13 +168,22 @@ def run_backward(
                 f"element {n} of tensors does not require grad and does not have a grad_fn"
             )
         gd = _root_grad(r, g, create_graph)
+        if tr is not None:
+            tr.tensor_data(g) if isinstance(g, _Tensor) else tr.const(gd)
         node = r._node
         if node is not None:
             k = id(node)
-            grads[k] = grads[k] + gd if k in grads else gd
+            if k in grads:
+                grads[k] = grads[k] + gd if tr is None else tr.call(operator.add, (grads[k], gd),
+                                                                    {})
+            else:
+                grads[k] = gd
             root_nodes.append(node)
         elif not collect:
-            accumulate(r, gd, create_graph, False)
+            if tr is None:
+                accumulate(r, gd, create_graph, False)
+            else:
+                tr.call(accumulate, (r, gd, False, False), {})
         elif id(r) in wanted:
             found[id(r)] = found[id(r)] + gd if id(r) in found else gd
     order = _toposort(root_nodes)
@@ -169,6 +204,9 @@ def run_backward(
                 if id(node) not in run:
                     continue
             elif node.retained is not None:
+                if tr is not None:
+                    tr.unsupported("retain_grad()")
+                    tr = None
                 kept = node.retained()
                 if kept is not None:
                     accumulate(kept, g, create_graph, False)
@@ -187,7 +225,9 @@ def run_backward(
                         for i, e in zip(inputs, edges)]
             else:
                 out, args = node.out, [i._data for i in inputs]
-            if op.rules:
+            if tr is not None:
+                gis = _traced_rules(tr, node, g)
+            elif op.rules:
                 gis = [op.rules[i](xp, g, out, *args, **params) if inp.requires_grad else None
                        for i, inp in enumerate(inputs)]
             else:  # one call for every input's gradient (fused ops share their work)
@@ -200,7 +240,8 @@ def run_backward(
                     check(node, i, gi, node.site)
                 shape = inp._data.shape
                 if gi.shape != shape:
-                    gi = sum_to(xp, gi, shape)
+                    gi = sum_to(xp, gi, shape) if tr is None else tr.call(sum_to, (np, gi, shape),
+                                                                          {})
                 e = edges[i]
                 if e is None:  # a leaf: hand its gradient over now
                     if inp._node is not None:
@@ -221,21 +262,48 @@ def run_backward(
                     if collect:
                         if k in wanted:
                             found[k] = found[k] + gi if k in found else gi
-                    elif not create_graph and inp.grad is None and gi.dtype == inp._data.dtype \
-                            and (shared or gi.base is None):  # the first: private, or a copy
-                        inp.grad = _new_tensor(gi.copy() if shared else gi)
+                    elif create_graph:
+                        accumulate(inp, gi, True, not shared)
+                    elif tr is None:
+                        to_leaf(inp, gi, shared)
                     else:
-                        accumulate(inp, gi, create_graph, not shared)
+                        tr.call(to_leaf, (inp, gi, shared), {})
                     continue
                 k = id(e)  # a non-leaf: its gradient is only ever added out of place, so a
                 acc = get(k)  # shared array needs no copy
-                grads[k] = gi if acc is None else acc + gi
+                if acc is None:
+                    grads[k] = gi
+                else:
+                    grads[k] = acc + gi if tr is None else tr.call(operator.add, (acc, gi), {})
             if not retain_graph:
                 node.inputs = None
                 node.out = None
     finally:
         mode.enabled = prev_mode
     return found
+
+
+def to_leaf(t: Tensor, gi: np.ndarray, shared: bool) -> None:
+    """Hand a leaf its gradient: the first one is stored (copied if ``shared`` with an array
+    someone else holds), later ones are added in place."""
+    if t.grad is None and gi.dtype == t._data.dtype and (shared or gi.base is None):
+        t.grad = _new_tensor(gi.copy() if shared else gi)
+    else:
+        accumulate(t, gi, False, not shared)
+
+
+def _traced_rules(tr: Any, node: Node, g: Any) -> Any:
+    """A node's gradient rules, recorded for minigrad.compile (the fast path's calls)."""
+    inputs, out, params, op = node.inputs, node.out, node.params, node.op
+    if id(out) not in tr.ids:
+        tr.unsupported("backward through a graph made outside the compiled call")
+    args = [inp._data for inp in inputs]
+    for inp in inputs:
+        tr.tensor_data(inp)
+    if op.rules:
+        return [tr.call(op.rules[i], (np, g, out, *args), params) if inp.requires_grad else None
+                for i, inp in enumerate(inputs)]
+    return tr.call(op.vjp_fn, (np, g, out, args, [i.requires_grad for i in inputs]), params)
 
 
 def _views_any(base: np.ndarray, g: Any, out: Any, args: Sequence[Any]) -> bool:
@@ -298,6 +366,7 @@ def accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> No
 
 
 from . import anomaly as _anomaly  # noqa: E402
+from . import capture_hooks as _hooks  # noqa: E402
 from .tensor import Tensor as _Tensor  # noqa: E402  (before the ops: it fills the op table)
 from .tensor import bump, counter  # noqa: E402
 

@@ -7,11 +7,13 @@ bump, which is all an optimizer step or an init function costs.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from . import autograd, views
+from . import capture_hooks as _hooks
 from .autograd import Node
 from .dtypes import can_cast, torch_name
 from .engine import shell
@@ -130,6 +132,11 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
     grad_mode = autograd.is_grad_enabled()
     _prepare_view(t, grad_mode)
     graph = grad_mode and (t.requires_grad or any(o.requires_grad for o in others))
+    if _hooks.state.tracer is not None:  # minigrad.compile: a write outside a graph is a call
+        if graph or t._base is not None:
+            _hooks.unsupported(f"in-place {op.name} in a graph or through a view")
+        else:
+            return _hooks.effect(functools.partial(inplace, op, **params), t, *others)
     arrays = [o._data for o in others]
     if op is not assign.COPY_SLICES:  # it copies first (assign_region checks its region)
         check_overlap(t._data, *arrays)
@@ -179,6 +186,7 @@ def inplace(op: Any, t: Tensor, *others: Tensor, **params: Any) -> Tensor:
 def copy_into(t: Tensor, src: Any) -> Tensor:
     """``t.copy_(src)``: broadcast ``src`` into ``t`` (cast to ``t``'s dtype, unlike other ops)."""
     src = as_tensor(src)
+    _hooks.unsupported("copy_")
     if _broadcast(src.shape, t.shape) != t.shape:
         raise RuntimeError(f"copy_: the size of tensor a ({list(t.shape)}) must match the size "
                            f"of tensor b ({list(src.shape)}) (src broadcasts to dst only)")
@@ -195,6 +203,7 @@ def copy_into(t: Tensor, src: Any) -> Tensor:
 def assign_region(t: Tensor, index: tuple, value: Any) -> None:
     """``t[index] = value``: a NumPy write outside a graph, a recorded copy-slices inside one."""
     v = value if isinstance(value, Tensor) else None
+    _hooks.unsupported("item assignment")
     grad_mode = autograd.is_grad_enabled()
     _prepare_view(t, grad_mode)
     if v is not None and _root(v._data) is _root(t._data) and _is_basic(index):

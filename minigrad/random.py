@@ -106,3 +106,20 @@ def get_rng(generator: Generator | None = None) -> np.random.Generator:
     """The NumPy generator to draw from: the given one, else the current default (never
     np.random)."""
     return (generator or _bound.generator or default_generator).rng
+
+
+def draw(generator: Generator | None, method: str, *args: Any, cast: Any = None,
+         **kwargs: Any) -> Any:
+    """``get_rng(generator).<method>(*args, **kwargs)``, then ``astype(cast)`` when given: every
+    random draw of an op goes here, so a step traced by :func:`minigrad.compile` draws afresh on
+    every replay."""
+    return _hooks.effect(_draw, generator, method, args, kwargs, cast)
+
+
+def _draw(generator: Generator | None, method: str, args: tuple, kwargs: dict,
+          cast: Any) -> Any:
+    a = getattr(get_rng(generator), method)(*args, **kwargs)
+    return a if cast is None else a.astype(cast, copy=False)
+
+
+from . import capture_hooks as _hooks  # noqa: E402

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from . import capture_hooks as _hooks
 from . import dtypes as _dt
 from .devices import DeviceLike, check_cpu
 from .dtypes import float32, float64
@@ -128,16 +129,60 @@ class Tensor:
 
     @property
     def mT(self) -> Tensor:
+        """The last two dims swapped (a view); a 0-d tensor as it is, a 1-d one refused."""
+        if self.ndim == 0:
+            return self
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: ``mT`` for real tensors."""
+        if self.ndim == 0:
+            return self
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+        """The conjugate transpose of a matrix (a 0-d tensor as it is): ``T`` for real ones."""
+        if self.ndim == 0:
+            return self
+        if self.ndim != 2:
+            extra = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.{extra}")
+        return self.transpose(0, 1)
+
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.shape if dim is None else self.shape[dim]
+        """The shape, or the length of dim ``dim`` (negative counts from the end)."""
+        if dim is None:
+            return self.shape
+        nd = self.ndim
+        if nd == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not -nd <= dim < nd:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, "
+                             f"{nd - 1}], but got {dim})")
+        return self.shape[dim]
 
     def dim(self) -> int:
         return self.ndim
 
+    ndimension = dim
+
     def numel(self) -> int:
         return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return int(self._data.itemsize)
 
     def __len__(self) -> int:
         if not self.ndim:
@@ -147,6 +192,8 @@ class Tensor:
     # ---- conversion ----
     def numpy(self) -> np.ndarray:
         """The underlying array (shared memory); refuses tensors in a graph, as PyTorch does."""
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("numpy()")
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -155,13 +202,23 @@ class Tensor:
         return self._data
 
     def item(self) -> Any:
+        """The one element as a Python number (PyTorch's RuntimeError for other sizes)."""
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("item()")
         if self._data.size != 1:
-            raise ValueError(
+            raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
             )
         return self._data.item()
 
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.item()
+
     def tolist(self) -> Any:
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("tolist()")
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -171,22 +228,33 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self) -> int:
-        if not np.issubdtype(self.dtype, np.integer) or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.item())
+        if self._data.dtype.kind not in "biu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
-            )
+        if _hooks.state.tracer is not None:
+            _hooks.value_read("bool()")
+        n = self._data.size
+        if n != 1:
+            what = "no values" if n == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self._data)
+
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); others only with ``""``."""
+        if self.ndim == 0:
+            return self._data.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __repr__(self) -> str:
         body = np.array2string(
@@ -298,7 +366,9 @@ def __getattr__(name: str) -> Any:
 
 from . import inplace as _inplace  # noqa: E402,F401  (attach the in-place methods)
 from . import promotion as _promotion  # noqa: E402
+from . import tensor_linalg as _linalg_methods  # noqa: E402,F401  (mm, diagonal, addmm_...)
 from . import tensor_methods as _methods  # noqa: E402,F401  (attach operators and methods)
+from . import tensor_protocol as _protocol  # noqa: E402,F401  (view(dtype), new_*, type_as)
 from . import views as _views  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
 

@@ -10,13 +10,17 @@ import numpy as np
 from . import devices as _dev
 from . import dtypes as dt
 from . import tensor_types as tt
+from .ops import binary as bn
 from .ops import bitwise as bw
+from .ops import compare as cp
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import math as mt
+from .ops import norms as nm
 from .ops import reduce as red
 from .ops import scan as sc
 from .ops import shape as sh
+from .ops import sorting as so
 from .tensor import Tensor, as_pair
 
 __all__ = ["UFUNCS", "eq", "ne", "lt", "le", "gt", "ge", "squeeze", "unsqueeze", "flatten",
@@ -135,8 +139,8 @@ _METHODS: dict[str, Any] = {
     "abs": ew.abs, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
     "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
-    "sum": red.sum, "mean": red.mean, "amax": red.amax, "amin": red.amin, "max": red.max,
-    "min": red.min, "var": red.var, "std": red.std, "logsumexp": red.logsumexp,
+    "sum": red.sum, "mean": red.mean, "amax": red.amax, "amin": red.amin, "max": so.max,
+    "min": so.min, "var": red.var, "std": red.std, "logsumexp": red.logsumexp,
     "argmax": red.argmax, "argmin": red.argmin, "gather": red.gather,
     "reshape": sh.reshape, "view": sh.reshape, "permute": sh.permute, "flatten": flatten,
     "transpose": transpose, "swapaxes": transpose, "t": t, "squeeze": squeeze,
@@ -146,16 +150,23 @@ _METHODS: dict[str, Any] = {
     "to": _to, "cpu": lambda x, memory_format=None: x, "cuda": _cuda,
     "get_device": lambda x: -1, "type": tt.type_, "is_floating_point": dt.is_floating_point,
     **{tt.caster(d).__name__: tt.caster(d) for d in dt.DTYPES},  # float(), long(), byte()...
-    "isnan": lambda x: Tensor._wrap(np.isnan(x._data)),
-    "isfinite": lambda x: Tensor._wrap(np.isfinite(x._data)),
     **sc.FUNCTIONS,  # prod, cumsum, cumprod, logcumsumexp, cummax, cummin, flip
     **mt.FUNCTIONS, **mt.ALIASES,  # sin, cos, ..., erf, floor, round, sign; arcsin, fix
+    **bn.FUNCTIONS, **bn.ALIASES, **cp.FUNCTIONS, **so.FUNCTIONS,  # atan2...; isnan...; sort...
+    "norm": nm.torch_norm, "dist": nm.dist, "bitwise_left_shift": bw.bitwise_left_shift,
+    "bitwise_right_shift": bw.bitwise_right_shift,
+    "__lshift__": bw.bitwise_left_shift, "__rlshift__": _reflect(bw.bitwise_left_shift),
+    "__rshift__": bw.bitwise_right_shift, "__rrshift__": _reflect(bw.bitwise_right_shift),
+    "__mod__": bn.remainder, "__rmod__": _reflect(bn.remainder),
+    "__floordiv__": bn.floor_divide, "__rfloordiv__": _reflect(bn.floor_divide),
     "clone": lambda x, memory_format=None: (ew.mul(x, 1) if x.requires_grad
                                             else Tensor._wrap(x._data.copy())),
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
+
+from . import inplace_elem as _inplace_elem  # noqa: E402,F401  (x.atan2_(y), x % = y, ...)
 
 Tensor.device = property(lambda x: _dev.CPU, doc="Where the data lives: always the CPU.")
 Tensor.is_cuda = property(lambda x: False, doc="False: minigrad runs on the CPU only.")

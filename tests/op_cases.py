@@ -372,4 +372,7 @@ def _(draw):  # x[i] = v on a non-leaf, or an in-place op through a view of one
 
 
 import op_cases_conv  # noqa: E402,F401  (cases for the convolution and pooling ops)
+import op_cases_elem  # noqa: E402,F401  (binary elementwise ops, median, norms)
+import op_cases_linalg  # noqa: E402,F401  (cases for einsum, diagonal, tril/triu)
 import op_cases_nn  # noqa: E402,F401  (cases for the ops that minigrad.nn.functional defines)
+import op_cases_nnfn  # noqa: E402,F401  (cases for the newer nn.functional ops)

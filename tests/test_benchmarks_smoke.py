@@ -201,7 +201,10 @@ def test_bad_command_line_is_refused_with_a_reason(capsys):
         with pytest.raises(SystemExit) as e:
             run.parse_args(args)
         assert e.value.code == 2 and word in capsys.readouterr().err, args
-    assert workloads.expand_workloads("W2,W4") == ["W2-bn", "W2-dropout", "W4"]
+    assert workloads.expand_workloads("W2,W4") == ["W2-bn", "W2-dropout", "W4", "W4-sum",
+                                                    "W4-chain"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--peers", "tensorflow"])
     a = run.parse_args(["--quick", "--threads", "1,default", "--repeats", "7"])
     assert a.thread_list[0] == 1 and a.repeats == 7 and a.dtype_list == ["float32"]
 

@@ -30,6 +30,18 @@ def test_quick_run_shows_the_books_outcome(name, tmp_path):
     assert record["numbers"] and record["table"]["rows"]
 
 
+@pytest.mark.parametrize("name, seed", [(n, 1 + i % 4) for i, n in enumerate(EXPERIMENTS)])
+def test_the_books_outcome_is_not_one_lucky_seed(name, seed, tmp_path):
+    """Each experiment's checks hold for another seed too (seeds 1-4, one each, to keep the
+    suite short; the whole 10 x 5 grid is a loop over ``--seed`` away)."""
+    assert main([name, "--quick", "--seed", str(seed), "--out", str(tmp_path), "--no-progress",
+                 "--serial"]) == 0
+    record = json.loads((tmp_path / f"{name}.json").read_text())
+    assert record["seed"] == seed and record["checks"]
+    failed = [c for c in record["checks"] if not c["held"]]
+    assert not failed, failed
+
+
 def test_all_writes_a_summary_and_is_repeatable(tmp_path):
     names = ["optimizer-paths", "init-activations"]
     from minigrad.experiments import common

@@ -10,10 +10,14 @@ import importlib.util as _ilu
 
 from . import functional, init
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation_more import *  # noqa: F403  (SiLU, ELU, PReLU, ...)
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .layers import Dropout, Flatten, Identity, Linear
+from .layers_more import *  # noqa: F403  (Embedding, LayerNorm, ...)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss_more import *  # noqa: F403  (BCELoss, L1Loss, ...)
 from .models import MLP
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
@@ -57,3 +61,5 @@ __all__ = [
     "functional",
     "init",
 ]
+__all__ += ["MultiheadAttention"]
+__all__ += activation_more.__all__ + layers_more.__all__ + loss_more.__all__  # noqa: F405

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..capture_hooks import effect
 from ..ops import elementwise as _ew
 from ..ops import loss_ops as _loss
 from ..tensor import Tensor, as_tensor
@@ -165,11 +166,19 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     c = rows.shape[1]
     t, _ = _index_targets(target, x, rest, c, ignore_index, who)
     _empty(rows.shape[0], reduction, x, who)
-    q, scale = _index_q(t, c, x.dtype, _class_weight(weight, c, x.dtype, who), ignore_index,
-                        0.0, reduction)
+    # the target's one-hot weights: outside the graph, so made afresh by a replayed step
+    q = effect(_nll_weights, target._data if isinstance(target, Tensor) else t, c, x.dtype,
+               _class_weight(weight, c, x.dtype, who), ignore_index, reduction)
     if reduction == "none":
-        return (rows * Tensor._wrap(-q)).sum(1).reshape(rest)
-    return (rows * Tensor._wrap(q * -scale)).sum()
+        return (rows * Tensor._wrap(q)).sum(1).reshape(rest)
+    return (rows * Tensor._wrap(q)).sum()
+
+
+def _nll_weights(t: np.ndarray, c: int, dtype: np.dtype, w: np.ndarray | None,
+                 ignore_index: int, reduction: str) -> np.ndarray:
+    """``-q``, scaled so that 'mean' is a mean: what nll_loss multiplies log-probabilities by."""
+    q, scale = _index_q(t.reshape(-1), c, dtype, w, ignore_index, 0.0, reduction)
+    return -q if reduction == "none" else q * -scale
 
 
 def _same_shape(x: Tensor, y: Tensor, who: str) -> None:

@@ -14,15 +14,17 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..capture_hooks import effect
 from ..ops import conv as _conv
 from ..ops import elementwise as _ew
 from ..ops import linalg as _la
 from ..ops import pool as _pool
 from ..ops import reduce as _red
 from ..ops import shape as _sh
-from ..random import Generator, get_rng
+from ..random import Generator
 from ..tensor import Tensor, as_tensor
 from ._conv_functional import IntOr2, ntuple
+from ._outside import dropout_mask
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d"]
 
@@ -166,8 +168,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
               generator: Generator | None = None) -> Tensor:
     """Zero whole channels (dim 1) with probability ``p`` and scale the rest by 1/(1-p), as
     ``torch.nn.functional.dropout2d``; the mask comes from ``minigrad.random``."""
-    from .functional import _keep_mask
-
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     x = as_tensor(input)
@@ -196,7 +196,6 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if p == 1.0:
         mask = np.zeros(shape, x.dtype)
     else:
-        mask = _keep_mask(get_rng(generator), shape, p).astype(x.dtype)
-        mask *= 1.0 / (1.0 - p)
+        mask = effect(dropout_mask, generator, shape, p, x.dtype)  # fresh when replayed
     return x.mul_(Tensor._wrap(mask)) if inplace else _ew.mul(x, Tensor._wrap(mask))
 

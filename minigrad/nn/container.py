@@ -6,15 +6,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .activation import ReLU
-from .layers import Linear
 from .module import Module, _addindent
-from .normalization import BatchNorm1d
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
-
-
-_FUSES_RELU = (Linear, BatchNorm1d)  # modules whose op can apply a following ReLU itself
 
 
 def _index(n: int, idx: int, kind: str) -> int:
@@ -39,38 +33,10 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def forward(self, input: Any) -> Any:
-        """Each module in turn; a ``Linear`` or ``BatchNorm1d`` directly followed by a ``ReLU``
-        (exactly those classes, no hooks on either) runs as one node: the ReLU is applied in
-        place to the fresh output, and its mask multiplies the gradient first. Same values,
-        same gradients, half the graph of a ``Linear -> ReLU`` stack."""
-        for m, relu in self._fusion_plan():
-            if relu is None:
-                input = m(input)
-            elif (m._forward_hooks or m._forward_pre_hooks or relu._forward_hooks
-                  or relu._forward_pre_hooks):
-                input = relu(m(input))
-            else:
-                input = m._forward(input, True)
+        """Each module in turn (``minigrad.compile`` is what removes the per-module cost)."""
+        for m in self._modules.values():
+            input = m(input)
         return input
-
-    def _fusion_plan(self) -> list[tuple[Module, Module | None]]:
-        """(module, the ReLU fused into it or None), rebuilt only when the modules change."""
-        mods = tuple(self._modules.values())
-        cached = self.__dict__.get("_plan")
-        if cached is not None and cached[0] == mods:
-            return cached[1]
-        plan: list[tuple[Module, Module | None]] = []
-        i = 0
-        while i < len(mods):
-            m = mods[i]
-            if i + 1 < len(mods) and type(m) in _FUSES_RELU and type(mods[i + 1]) is ReLU:
-                plan.append((m, mods[i + 1]))
-                i += 2
-            else:
-                plan.append((m, None))
-                i += 1
-        self.__dict__["_plan"] = (mods, plan)
-        return plan
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -16,11 +16,13 @@ import numpy as np
 
 from .. import inplace as _inplace
 from ..autograd import apply
+from ..capture_hooks import effect
 from ..dtypes import torch_name
 from ..ops import elementwise as _ew
 from ..ops import nn_ops as _nn
-from ..random import Generator, get_rng
-from ..tensor import Tensor, as_tensor, bump
+from ..random import Generator
+from ..tensor import Tensor, as_tensor
+from . import _outside as _out
 from ._conv_functional import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ._loss_functional import (
     binary_cross_entropy_with_logits,
@@ -153,17 +155,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         zeros = Tensor._wrap(np.zeros(x.shape, x.dtype))
         return x.mul_(zeros) if inplace else _ew.mul(x, zeros)
-    mask = _keep_mask(get_rng(generator), x.shape, p).astype(x.dtype)
-    mask *= 1.0 / (1.0 - p)
+    mask = effect(_out.dropout_mask, generator, x.shape, p, x.dtype)  # fresh when replayed
     return x.mul_(Tensor._wrap(mask)) if inplace else _ew.mul(x, Tensor._wrap(mask))
-
-
-def _keep_mask(rng: np.random.Generator, shape: tuple[int, ...], p: float) -> np.ndarray:
-    """True with probability 1 - p: uniform 32-bit integers against p * 2**32 (raw generator
-    words, about twice as fast as uniform floats; p is resolved to 2**-32)."""
-    n = math.prod(shape)
-    words = rng.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
-    return (words >= np.uint32(min(int(p * 2.0**32), 2**32 - 1))).reshape(shape)
 
 
 def _bn_check(x: Tensor, t: Tensor | None, name: str) -> None:
@@ -187,7 +180,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                 weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
-                eps: float, relu: bool) -> Tensor:
+                eps: float, relu: bool, count: Tensor | None = None) -> Tensor:
     """``batch_norm``, followed by ``relu`` inside the same node when ``relu`` (Sequential's
     BatchNorm -> ReLU)."""
     x = as_tensor(input)
@@ -212,8 +205,7 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
             raise RuntimeError("batch_norm: running_mean and running_var are needed when "
                                "training=False")
         shape = (x.shape[1],) + (1,) * (x.ndim - 2)
-        mean = running_mean._data.astype(x.dtype).reshape(shape)  # a copy: buffers move on
-        invstd = (1.0 / np.sqrt(running_var._data.astype(x.dtype, copy=False) + eps)).reshape(shape)
+        mean, invstd = effect(_out.eval_stats, running_mean, running_var, x.dtype, shape, eps)
         return apply(_nn.BATCH_NORM_EVAL, x, *wb, mean=mean, invstd=invstd, relu=relu)
     n = x._data.size // max(x.shape[1], 1)
     if n <= 1:
@@ -221,15 +213,13 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
                          f"{x.shape}")
     stats: dict = {}
     out = apply(_nn.BATCH_NORM, x, *wb, eps=float(eps), stats=stats, relu=relu)
-    m = float(momentum)  # running averages: in place on the buffers' arrays, never in a graph
-    if running_mean is not None:
-        rm = running_mean._data
-        rm *= 1.0 - m
-        rm += m * stats["mean"].reshape(rm.shape)
-        bump(running_mean)
-    if running_var is not None:
-        rv = running_var._data
-        rv *= 1.0 - m
-        rv += (m * n / (n - 1)) * stats["var"].reshape(rv.shape)  # unbiased batch variance
-        bump(running_var)
+    if running_mean is not None or running_var is not None:  # outside the graph, in place
+        effect(_out.update_running, running_mean, running_var, stats, momentum, n, count)
     return out
+
+from . import _act_functional, _functional_more, _loss_more  # noqa: E402  (more of F)
+from ._act_functional import *  # noqa: E402,F403
+from ._functional_more import *  # noqa: E402,F403
+from ._loss_more import *  # noqa: E402,F403
+
+__all__ += _act_functional.__all__ + _functional_more.__all__ + _loss_more.__all__

@@ -58,20 +58,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self._forward(input, False)
-
-    def _forward(self, input: Tensor, relu: bool) -> Tensor:
-        """``forward``, then ``relu`` in the same node when asked (see ``Sequential``)."""
         w, b = self.weight, self.bias
         if type(input) is not Tensor:
             input = as_tensor(input)
         d = input._data
         if d.ndim == 0 or d.shape[-1] != self.in_features or d.dtype != w._data.dtype:
             F.check_linear(input, w, b, repr(self))
-        params = {"relu": True} if relu else {}
         if b is None:
-            return apply(_nn.LINEAR, input, w, **params)
-        return apply(_nn.LINEAR, input, w, b, **params)
+            return apply(_nn.LINEAR, input, w)
+        return apply(_nn.LINEAR, input, w, b)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import capture_hooks as _hooks
 from ..autograd import no_grad
 from ..devices import check_cpu, parse_to, unavailable
 from ..tensor import Tensor, bump
@@ -77,6 +78,8 @@ class Module(StateDictMixin):
                                   '"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _hooks.state.tracer is not None:  # minigrad.compile re-traces when its mode changes
+            _hooks.state.tracer.module(self)
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
@@ -302,6 +305,8 @@ class Module(StateDictMixin):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None by default, as PyTorch 2)."""
+        if _hooks.state.tracer is not None:  # replayed as a call by minigrad.compile
+            return _hooks.effect(self.zero_grad, set_to_none)
         for p in self.parameters():
             if p.grad is None:
                 continue

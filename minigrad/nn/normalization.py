@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from ..capture_hooks import effect
 from ..devices import check_cpu
 from ..dtypes import get_default_dtype
-from ..tensor import Tensor, as_tensor, bump
+from ..tensor import Tensor, as_tensor
+from . import _outside as _out
 from . import functional as F
 from . import init
 from .module import Module
@@ -68,30 +70,24 @@ class _BatchNorm(Module):
         raise NotImplementedError
 
     def forward(self, input: Tensor) -> Tensor:
-        return self._forward(input, False)
-
-    def _forward(self, input: Tensor, relu: bool) -> Tensor:
-        """``forward``, then ``relu`` in the same node when asked (see ``Sequential``)."""
         input = as_tensor(input)
         self._check_input_dim(input)
         training = self.training
-        factor = 0.0 if self.momentum is None else self.momentum
+        count = None
         if training:
             if input._data.size // max(input.shape[1], 1) <= 1:
                 raise ValueError(f"{self._get_name()}: expected more than 1 value per channel "
                                  f"when training, got input size {input.shape} (a batch of "
                                  "one cannot be normalised by its own statistics)")
             if self.track_running_stats and self.num_batches_tracked is not None:
-                nbt = self.num_batches_tracked  # a buffer: a NumPy write and a version bump
-                np.add(nbt._data, 1, out=nbt._data)
-                bump(nbt)
-                if self.momentum is None:  # cumulative moving average
-                    factor = 1.0 / float(self.num_batches_tracked._data)
+                count = self.num_batches_tracked
+                effect(_out.count_batch, count)
         use_batch = training or (self.running_mean is None and self.running_var is None)
         track = not training or self.track_running_stats
+        momentum = self.momentum if count is not None else (self.momentum or 0.0)
         return F._batch_norm(input, self.running_mean if track else None,
                              self.running_var if track else None, self.weight, self.bias,
-                             use_batch, factor, self.eps, relu)
+                             use_batch, momentum, self.eps, False, count)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .. import capture_hooks as _hooks
 from ..tensor import Tensor, bump
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -89,6 +90,9 @@ def clip_grad_norm_(
 ) -> Tensor:
     """Rescale gradients so their total norm is at most ``max_norm``; returns the norm before."""
     parameters = _as_list(parameters)
+    if _hooks.state.tracer is not None:  # on the gradients' arrays: replayed as a call
+        return _hooks.effect(clip_grad_norm_, parameters, max_norm, norm_type,
+                             error_if_nonfinite)
     grads = [p.grad for p in parameters if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
@@ -99,6 +103,8 @@ def clip_grad_value_(
     parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None
 ) -> None:
     """Clamp every gradient element into ``[-clip_value, clip_value]`` in place."""
+    if _hooks.state.tracer is not None:  # a generator of parameters is read once, here
+        return _hooks.effect(clip_grad_value_, _as_list(parameters), clip_value)
     del foreach
     clip_value = float(clip_value)
     for p in _as_list(parameters):

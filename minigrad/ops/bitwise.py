@@ -73,3 +73,31 @@ logical_xor = _logical(np.logical_xor, "logical_xor")
 def logical_not(input: Any) -> Tensor:
     """Elementwise ``not`` of any dtype (nonzero is true), as bool."""
     return Tensor._wrap(np.asarray(np.logical_not(data_of(input))))
+
+
+def _shift(left: bool):
+    name = "bitwise_left_shift" if left else "bitwise_right_shift"
+    kernel = "lshift_cpu" if left else "rshift_cpu"
+
+    def fn(input: Any, other: Any) -> Tensor:
+        a, b = as_pair(input, other)
+        dt = a._data.dtype
+        if dt.kind not in "biu":
+            raise _not_implemented(kernel[:-4], dt)
+        x, s = a._data, b._data
+        bits = dt.itemsize * 8
+        out_range = (s < 0) | (s >= bits)  # PyTorch: 0 (or -1 for a negative right shift)
+        safe = np.where(out_range, 0, s).astype(dt)
+        r = np.left_shift(x, safe) if left else np.right_shift(x, safe)
+        fill = 0 if left else np.where(x < 0, -1, 0).astype(dt)
+        return Tensor._wrap(np.asarray(np.where(out_range, fill, r).astype(dt)))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"Elementwise ``{'<<' if left else '>>'}`` of integer tensors; shifts past "
+                  f"the width give {'0' if left else '0 (-1 for negatives)'}, as PyTorch.")
+    return fn
+
+
+bitwise_left_shift = _shift(True)
+bitwise_right_shift = _shift(False)
+__all__ += ["bitwise_left_shift", "bitwise_right_shift"]

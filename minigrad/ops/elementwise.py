@@ -51,13 +51,17 @@ def _relu_fwd(x: np.ndarray) -> np.ndarray:
 
 
 def _tie_rule(sign: int):
-    """Gradient of maximum (sign=1) / minimum (sign=-1) for one input: ties share it evenly."""
+    """Gradient of maximum (sign=1) / minimum (sign=-1) for one input, as PyTorch: ties share it
+    evenly, a NaN operand takes it whole (as does the other side)."""
 
     def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
         ad, bd = data_of(a), data_of(b)
-        win = ad > bd if sign > 0 else ad < bd
-        w = win + 0.5 * (ad == bd)
-        return g * w.astype(data_of(g).dtype)
+        lose = ad < bd if sign > 0 else ad > bd  # NaN never loses: it takes the gradient
+        w = (~lose).astype(data_of(g).dtype)
+        tie = ad == bd
+        if tie.any():
+            w = w * np.where(tie, 0.5, 1.0).astype(w.dtype)
+        return g * w
 
     return rule
 
@@ -79,23 +83,28 @@ DIV = defop(
     saves=((1,), (0, 1)),
 )
 def _pow_base_rule(xp, g, out, a, b):
-    """``g * b * a**(b-1)``, and 0 where ``b == 0`` (also at ``a == 0``), as PyTorch."""
-    return xp.where(data_of(b) == 0, np.zeros((), data_of(g).dtype), g * b * a ** (b - 1))
+    """PyTorch's: zero where the exponent is 0 (so 0 ** 0 has gradient 0, not NaN)."""
+    zero = data_of(b) == 0
+    if not zero.any():
+        return g * b * a ** (b - 1)
+    return xp.where(np.broadcast_to(zero, data_of(g).shape), np.zeros((), data_of(g).dtype),
+                    g * b * a ** (b - 1))
 
 
 def _pow_exponent_rule(xp, g, out, a, b):
-    """``g * a**b * log(a)``, and 0 where ``a == 0`` and ``b >= 0`` (the limit), as PyTorch."""
-    ad = data_of(a)
-    zero = (ad == 0) & (data_of(b) >= 0)
-    if not zero.any():
-        return g * out * xp.log(a)
-    return xp.where(zero, np.zeros((), data_of(g).dtype), g * out * xp.log(a))
+    """PyTorch's: zero where the base is 0 and the exponent >= 0 (not ``0 * log 0``)."""
+    ad, bd = data_of(a), data_of(b)
+    base_zero = ad == 0
+    if not base_zero.any():
+        return g * (out * xp.log(a))
+    zero = np.broadcast_to(base_zero & (bd >= 0), data_of(g).shape)
+    return g * xp.where(zero, np.zeros((), data_of(g).dtype), out * xp.log(a))  # torch's order
 
 
 def _pow_scalar_rule(xp, g, out, x, p):
-    if p == 0:  # x**0 is constant: no gradient, also at x == 0 (as PyTorch)
-        return g * np.zeros((), data_of(g).dtype)
-    return g * p * x ** (p - 1) if p != 2 else g * 2 * x
+    if p == 0:  # PyTorch's pow_backward: zeros (x ** -1 * 0 would be NaN at x = 0)
+        return xp.where(np.zeros(data_of(g).shape, bool), g, np.zeros((), data_of(g).dtype))
+    return g * 2 * x if p == 2 else g * p * x ** (p - 1)
 
 
 POW = defop("pow", _pow_fwd, _pow_base_rule, _pow_exponent_rule, saves=((0, 1), (0, 1, OUT)))
@@ -274,13 +283,23 @@ def clamp(x: Any, min: float | None = None, max: float | None = None):  # noqa: 
 _PLAIN = (int, float, type(None))
 
 
+def _tensors(name: str, a: Any, b: Any) -> None:
+    """PyTorch has only a Tensor overload: a number operand is a TypeError."""
+    for pos, (arg, v) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+
+
 def maximum(a: Any, b: Any):
-    """Elementwise maximum; ties split the gradient evenly, as PyTorch."""
+    """Elementwise maximum of two tensors; ties split the gradient evenly, as PyTorch."""
+    _tensors("maximum", a, b)
     return _binary(MAXIMUM, a, b)
 
 
 def minimum(a: Any, b: Any):
-    """Elementwise minimum; ties split the gradient evenly, as PyTorch."""
+    """Elementwise minimum of two tensors; ties split the gradient evenly, as PyTorch."""
+    _tensors("minimum", a, b)
     return _binary(MINIMUM, a, b)
 
 

@@ -75,7 +75,7 @@ LINEAR = defop("linear", _linear_fwd, vjp=_linear_vjp,
 
 
 def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
-    m = x.max(axis=axis, keepdims=True)  # array methods: np.amax/np.sum add a Python layer
+    m = x.max(axis=axis, keepdims=True, initial=-np.inf)  # array methods: np.amax adds a layer
     m = np.where(np.isfinite(m), m, 0)
     return x - m
 

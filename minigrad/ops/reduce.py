@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -15,11 +14,10 @@ from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import OUT, call, data_of, defop
 
-__all__ = ["sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "gather",
-           "argmax", "argmin"]  # fmt: skip
+__all__ = ["sum", "mean", "amax", "amin", "var", "std", "logsumexp", "gather", "argmax",
+           "argmin"]  # fmt: skip
 
 Axis = int | tuple[int, ...] | None
-return_types = namedtuple("return_types", ["values", "indices"])
 
 
 def _axes(ndim: int, axis: Axis) -> tuple[int, ...]:
@@ -43,11 +41,18 @@ def _keep(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
+_ADD_REDUCE = np.add.reduce  # np.sum's work without its Python layers (the same result)
+
+
 def _count(shape: tuple[int, ...], axis: Axis) -> int:
     return math.prod(shape[a] for a in _axes(len(shape), axis)) if shape else 1
 
 
 def _sum_rule(xp, g, out, x, axis=None, keepdims=False):
+    if xp is np:  # a fresh array (the gradient's own): cheaper than broadcast_to, no copy later
+        full = np.empty(x.shape, g.dtype)
+        full[...] = g if axis is None else _keep(g, x.shape, axis, keepdims)  # None: g is 0-d
+        return full
     return xp.broadcast_to(_keep(g, x.shape, axis, keepdims), x.shape)
 
 
@@ -111,7 +116,7 @@ def _scatter_add_fwd(g, axis, index, shape):
     return z
 
 
-SUM = defop("sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+SUM = defop("sum", lambda x, axis=None, keepdims=False: _ADD_REDUCE(x, axis, keepdims=keepdims),
             _sum_rule, saves=())
 MEAN = defop("mean",
              lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
@@ -142,7 +147,7 @@ def _dims(dim: Any, axis: Any) -> Axis:
     d = axis if dim is None else dim
     if isinstance(d, list):
         d = tuple(d)
-    return d
+    return None if d == () else d  # dim=() reduces every dim, as PyTorch 2.13
 
 
 def _into(out: Any, r: Tensor) -> Any:
@@ -174,6 +179,18 @@ def _to_float(x: Tensor) -> Tensor:
     return _promotion.to_float(x)
 
 
+def _nonempty(name: str, x: Tensor, axes: tuple[int, ...] | None) -> None:
+    """amax/amin over zero elements raise PyTorch's errors (sum and mean give 0 and NaN)."""
+    if name not in ("amax", "amin") or x._data.size:
+        return
+    if axes is None:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           f"== 0. Specify the reduction dim with the 'dim' argument.")
+    for a in axes:
+        if x.ndim and x.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
 _INPUT_RULE = {"sum": _integral_sum, "mean": _float_only, "logsumexp": _to_float}
 
 
@@ -182,14 +199,18 @@ def _reducer(op, doc: str):
 
     def fn(x: Any, dim: Axis = None, keepdim: bool = False, *, dtype: Any = None,
            out: Tensor | None = None, axis: Axis = None, keepdims: bool | None = None):
+        if (dim is None and axis is None and dtype is None and out is None and not keepdim
+                and keepdims is None and type(x) is Tensor and x._data.dtype.kind == "f"
+                and x._data.size):
+            return apply(op, x, axis=None, keepdims=False)  # x.sum(): the common call, direct
         x = as_tensor(x)
         if dtype is not None:  # the input is cast first, as PyTorch's sum(dtype=)
             x = x.to(dtype)
         if rule is not None and x._data.dtype.kind != "f":
             x = rule(x)
         d = _dims(dim, axis)
-        _axes(x.ndim, d)
-        if not x.ndim:  # dim 0 or -1 of a 0-d tensor is the tensor itself, as PyTorch
+        _nonempty(op.name, x, _axes(x.ndim, d) if d is not None else None)
+        if not x.ndim:  # a 0-d tensor over dim 0 or -1: itself, as PyTorch
             d = None
         r = apply(op, x, axis=d, keepdims=bool(keepdim if keepdims is None else keepdims))
         return r if out is None else _into(out, r)
@@ -259,27 +280,3 @@ def _arg(npfn):
 
 argmax = _arg(np.argmax)
 argmin = _arg(np.argmin)
-
-
-def _extreme(red, npfn):
-    def fn(x: Any, dim: int | None = None, keepdim: bool = False):
-
-        x = as_tensor(x)
-        if dim is None:
-            return red(x)
-        d = _axes(x.ndim, dim)[0]
-        idx = npfn(x._data, axis=d, keepdims=True)
-        values = gather(x, d, idx)
-        if not keepdim:
-            values = values.squeeze(d)
-            idx = np.squeeze(idx, axis=d)
-
-        return return_types(values, Tensor(idx))
-
-    return fn
-
-
-max = _extreme(amax, np.argmax)  # noqa: A001
-min = _extreme(amin, np.argmin)  # noqa: A001
-max.__doc__ = "Maximum of all elements, or ``(values, indices)`` along ``dim``, as PyTorch."
-min.__doc__ = "Minimum of all elements, or ``(values, indices)`` along ``dim``, as PyTorch."

@@ -10,12 +10,12 @@ give int64, as PyTorch.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import return_types as _rt
 from ..autograd import apply
 from ..tensor import Tensor, as_tensor
 from . import OUT, call, data_of, defop
@@ -25,9 +25,6 @@ from .reduce import _axes, _keep, gather
 __all__ = ["prod", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "flip", "var_mean",
            "std_mean", "aminmax", "count_nonzero", "all", "any"]  # fmt: skip
 
-cummax_type = namedtuple("cummax", ["values", "indices"])
-cummin_type = namedtuple("cummin", ["values", "indices"])
-aminmax_type = namedtuple("aminmax", ["min", "max"])
 
 
 def _scan(fn):
@@ -219,8 +216,8 @@ def _cumext(npfn, kind, name):
     return fn
 
 
-cummax = _cumext(np.maximum, cummax_type, "cummax")
-cummin = _cumext(np.minimum, cummin_type, "cummin")
+cummax = _cumext(np.maximum, _rt.cummax, "cummax")
+cummin = _cumext(np.minimum, _rt.cummin, "cummin")
 
 
 
@@ -246,7 +243,7 @@ def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Any
     x = as_tensor(input)
     if dim is not None:
         dim = _dim(x, dim) if x.ndim else _axes(0, dim)[0]
-    return aminmax_type(_red.amin(x, dim, keepdim), _red.amax(x, dim, keepdim))
+    return _rt.aminmax(_red.amin(x, dim, keepdim), _red.amax(x, dim, keepdim))
 
 
 def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import capture_hooks as _hooks
 from ..autograd import enable_grad
 from ..tensor import Tensor, bump
 
@@ -151,6 +152,8 @@ class Optimizer:
     # ---- the step ----
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients: drop them (default, as PyTorch) or fill them with zeros."""
+        if _hooks.state.tracer is not None:  # replayed as a call by minigrad.compile
+            return _hooks.effect(self.zero_grad, set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -167,6 +170,8 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        if _hooks.state.tracer is not None:  # replayed as a call: learning rates, steps read afresh
+            return _hooks.effect(self.step, closure)
         self._opt_called = True  # lets a scheduler warn when it is stepped first
         loss = None
         if closure is not None:
