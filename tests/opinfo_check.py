@@ -36,19 +36,56 @@ def check_sample(entry: Entry, dtype: torch.dtype, s, skip: Skip) -> None:
     """Raise Mismatch (or Unsupported) unless minigrad answers this sample as torch does."""
     op = entry.op
     values = skip("values", dtype, s) is None
+    indices = values and skip("indices", dtype, s) is None
     expected = op.op(s.input, *s.args, **s.kwargs)
     inp, args, kwargs, _ = convert(s)
-    compare(entry.function(inp, *args, **kwargs), expected, "function", values)
+    _compare_result(entry.function(inp, *args, **kwargs), expected, "function", values, indices,
+                    op, s)
     if entry.method is False:
         raise Mismatch(f"method variant Tensor.{op.name} missing")
     if callable(entry.method) and skip("method", dtype, s) is None:
         inp, args, kwargs, _ = convert(s)
-        compare(entry.method(inp, *args, **kwargs), expected, "method", values)
+        _compare_result(entry.method(inp, *args, **kwargs), expected, "method", values, indices,
+                        op, s)
     if entry.inplace is not None and skip("inplace", dtype, s) is None:
         _check_inplace(entry, s, values)
     if dtype == torch.float64 and op.supports_autograd and skip("grad", dtype, s) is None:
         gg = op.supports_gradgrad and skip("gradgrad", dtype, s) is None
         _check_grads(entry, s, gg)
+
+
+def _compare_result(got, expected, what: str, values: bool, indices: bool, op, s) -> None:
+    """``compare``; ``indices=False``: a (values, indices) pair's indices compare in dtype and
+    shape only. A float32 mismatch passes where minigrad's error against torch's float64 answer
+    is within 4x torch's own largest float32 error (plus the tolerance): the two libraries sum
+    in different orders, and a result that cancels keeps only the terms' rounding."""
+    if not indices and isinstance(expected, tuple) and len(expected) == 2:
+        compare(got[0] if isinstance(got, tuple) else got, expected[0], what, values)
+        compare(got[1] if isinstance(got, tuple) else got, expected[1], what + "[1]", False)
+        return
+    try:
+        compare(got, expected, what, values)
+    except Mismatch:
+        if not (values and isinstance(expected, torch.Tensor) and isinstance(got, mg.Tensor)
+                and expected.dtype == torch.float32):
+            raise
+        compare(got, expected, what, False)  # dtype and shape still as torch's
+        ref = op.op(*_doubled((s.input, *s.args)), **_doubled(s.kwargs)).detach().double()
+        torch_err = float((expected.detach().double() - ref).abs().max())
+        err = np.abs(got.detach().numpy().astype(np.float64) - ref.numpy())
+        bound = 1e-5 + 1.3e-6 * np.abs(ref.numpy()) + 4 * torch_err
+        if not np.all(err <= bound):
+            raise
+
+
+def _doubled(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().double() if x.dtype == torch.float32 else x
+    if isinstance(x, dict):
+        return {k: _doubled(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return type(x)(map(_doubled, x))
+    return x
 
 
 def _check_inplace(entry: Entry, s, values: bool) -> None:
@@ -74,7 +111,7 @@ def _check_inplace(entry: Entry, s, values: bool) -> None:
         result = entry.inplace(m_in, *m_args, **m_kw)
     if result is not m_in:
         raise Mismatch("in-place: the variant does not return its input")
-    compare(m_in, t_in, "in-place", values)
+    _compare_result(m_in, t_in, "in-place", values, True, op, s)
 
 
 def _grad_outputs(out) -> list:
