@@ -63,6 +63,7 @@ from .dtypes import int16 as short
 from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
 from .histograms import bincount, histc, histogram
+from .layouts import channels_last, channels_last_3d, contiguous_format, preserve_format, strided
 from .ops.binary import (
     add,
     atan2,

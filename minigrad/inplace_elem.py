@@ -15,6 +15,7 @@ import numpy as np
 from .inplace import check_cast, inplace, sub_
 from .ops import binary as bn
 from .ops import bitwise as bw
+from .ops import compare as cmp
 from .ops import elementwise as ew
 from .promotion import promote_all
 from .tensor import Tensor
@@ -104,6 +105,14 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 _PAIRS = {"atan2": bn.ATAN2, "arctan2": bn.ATAN2, "fmod": bn.FMOD, "remainder": bn.REMAINDER,
           "hypot": bn.HYPOT, "copysign": bn.COPYSIGN, "xlogy": bn.XLOGY}
 
+def nan_to_num_(self: Tensor, nan: float = 0.0, posinf: float | None = None,
+                neginf: float | None = None) -> Tensor:
+    """In-place ``nan_to_num`` (integer and bool tensors have nothing to replace)."""
+    if self._data.dtype.kind != "f":
+        return self
+    return inplace(cmp.NAN_TO_NUM, self, nan=nan, posinf=posinf, neginf=neginf)
+
+
 METHODS: dict[str, Any] = {
     **{n + "_": _binary_(bn.ALIASES.get(n) or bn.FUNCTIONS[n], op) for n, op in _PAIRS.items()},
     "div_": div_, "divide_": div_, "true_divide_": _true_div_, "floor_divide_": floor_divide_,
@@ -112,6 +121,7 @@ METHODS: dict[str, Any] = {
     "bitwise_right_shift_": _shift_(bw.bitwise_right_shift),
     "__ilshift__": _shift_(bw.bitwise_left_shift), "__irshift__": _shift_(bw.bitwise_right_shift),
     "__imod__": _binary_(bn.remainder, bn.REMAINDER), "__ifloordiv__": floor_divide_,
+    "nan_to_num_": nan_to_num_,
 }  # fmt: skip
 """Attached to Tensor on import."""
 

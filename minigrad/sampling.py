@@ -20,6 +20,7 @@ from .autograd import apply
 from .capture_hooks import effect
 from .creation import _float, _make, _shape, float_only
 from .devices import on_cpu
+from .layouts import check_layout
 from .ops.linalg import expand_check
 from .ops.sample import SAMPLE
 from .random import Generator, draw, get_rng
@@ -43,11 +44,12 @@ def _num(v: Any) -> str:
 
 @on_cpu
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Sequence[int] | None = None, *,
-           generator: Generator | None = None, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           generator: Generator | None = None, dtype: Any = None, layout: Any = None,
+           pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """Normal samples: ``normal(mean_tensor, std_tensor)`` (shapes broadcast),
     ``normal(mean_tensor, std=1.0)``, ``normal(mean, std_tensor)``, or
     ``normal(mean, std, size)`` with float ``mean`` and ``std``."""
+    check_layout(layout, "normal")
     t_mean, t_std = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not (t_mean or t_std):
         if size is None:

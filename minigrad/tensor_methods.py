@@ -69,6 +69,12 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int = 0, dim1: int = 1) -> Tensor:
+    if x.ndim == 0:  # dims 0 and -1 of a 0-d tensor name the tensor itself, as PyTorch
+        for d in (dim0, dim1):
+            if d not in (0, -1):
+                raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], "
+                                 f"but got {d})")
+        return sh.reshape(x, ())
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return sh.permute(x, dims)
@@ -153,7 +159,8 @@ _METHODS: dict[str, Any] = {
     "__rshift__": bw.bitwise_right_shift, "__rrshift__": _reflect(bw.bitwise_right_shift),
     "__mod__": bn.remainder, "__rmod__": _reflect(bn.remainder),
     "__floordiv__": bn.floor_divide, "__rfloordiv__": _reflect(bn.floor_divide),
-    "clone": lambda x: ew.mul(x, 1) if x.requires_grad else Tensor._wrap(x._data.copy()),
+    "clone": lambda x, memory_format=None: (ew.mul(x, 1) if x.requires_grad
+                                            else Tensor._wrap(x._data.copy())),
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():
@@ -179,3 +186,4 @@ UFUNCS: dict[str, Any] = {
         "arctanh", "exp2", "expm1", "log1p", "log2", "log10", "reciprocal", "square", "floor",
         "ceil", "trunc", "sign")},
 }  # fmt: skip
+from . import inplace_logic as _inplace_logic  # noqa: E402,F401  (x.eq_, x.logical_and_, x.where)

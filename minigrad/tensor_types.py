@@ -99,7 +99,7 @@ def type_(x: Tensor, dtype: Any = None, non_blocking: bool = False, **kwargs: An
 def caster(dtype: np.dtype):
     """The method ``x.float()`` (etc.): a cast; to a non-float dtype it leaves the graph."""
 
-    def method(x: Tensor) -> Tensor:
+    def method(x: Tensor, memory_format: Any = None) -> Tensor:  # one layout: format ignored
         return _ew.cast(x, dtype)
 
     method.__name__ = _dt.torch_name(dtype).lower()

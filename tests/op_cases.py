@@ -121,9 +121,9 @@ unary("sign", mg.sign, away=0.0)
 
 
 @case("cast")
-def _(draw):  # float32 rounding needs a wider finite-difference step
+def _(draw):  # float32 rounding needs a wide finite-difference step (exact: the map is linear)
     fn = lambda x: x.to(mg.float32).to(mg.float64)  # noqa: E731
-    return fn, [leaf(values(draw, shape_(draw)))], {"eps": 1e-2}
+    return fn, [leaf(values(draw, shape_(draw)))], {"eps": 0.25}
 
 
 @case("pow_scalar")

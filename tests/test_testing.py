@@ -73,3 +73,31 @@ def test_fast_mode_catches_errors_too():
 def test_gradcheck_needs_an_input_that_requires_grad():
     with pytest.raises(GradcheckError, match="no input requires grad"):
         gradcheck(lambda x: x * 2, [mg.ones(2)])
+
+
+def _tanh_rule_off_by(rel: float, order: int):
+    """tanh as a custom op whose first-order rule (order=1), or only the derivative of that rule
+    (order=2, same values), is off by ``rel`` relative."""
+    from minigrad.autograd import apply
+    from minigrad.ops import Op
+
+    def rule(xp, g, out, x):
+        r = g * (1 - out * out) * (1 + rel if order == 1 else 1)
+        if order == 2 and isinstance(x, mg.Tensor):
+            r = r + rel * (-2 * out * (1 - out * out) * g).detach() * (x - x.detach())
+        return r
+
+    op = Op("tanh_off", np.tanh, (rule,))
+    return lambda x: apply(op, x)
+
+
+def test_the_five_point_stencil_catches_a_1e4_relative_error_in_a_rule():
+    x = mg.tensor([-1.3, -0.4, 0.2, 0.9], dtype=mg.float64, requires_grad=True)
+    tight = {"eps": 1e-3, "atol": 1e-8, "rtol": 1e-5, "stencil": 4}
+    assert gradcheck(_tanh_rule_off_by(0.0, 1), [x], **tight)
+    assert gradgradcheck(_tanh_rule_off_by(0.0, 1), [x], **tight)
+    assert not gradcheck(_tanh_rule_off_by(1e-4, 1), [x], raise_exception=False, **tight)
+    assert not gradgradcheck(_tanh_rule_off_by(1e-4, 2), [x], raise_exception=False, **tight)
+    assert gradcheck(_tanh_rule_off_by(1e-4, 1), [x])  # torch's defaults let it through
+    with pytest.raises(ValueError, match="stencil"):
+        gradcheck(_tanh_rule_off_by(0.0, 1), [x], stencil=3)

@@ -106,7 +106,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntOr2, stride: IntOr2 | None = None,
     """The mean of each window: ``unfold``, a sum over the window, a constant scale (the
     divisor as PyTorch's, or ``divisor_override``)."""
     x, unbatched = _batched(as_tensor(input), "avg_pool2d")
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fiu":
         raise RuntimeError(f"\"avg_pool2d\" not implemented for '{x.dtype}'")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
@@ -116,6 +116,13 @@ def avg_pool2d(input: Tensor, kernel_size: IntOr2, stride: IntOr2 | None = None,
     ho, wo = geo["blocks"]
     cols = _sh.reshape(apply(_conv.UNFOLD, x, **geo), (n, c, k, ho * wo))
     total = _red.sum(cols, 2)
+    if x.dtype.kind != "f":  # integers: the sum divided by the window size, truncated (torch)
+        d = (np.full(ho * wo, divisor_override) if divisor_override is not None else
+             _avg_divisor(tuple(x.shape[2:]), geo, count_include_pad)).astype(np.int64)
+        t = total._data
+        q = np.sign(t) * np.sign(d) * (np.abs(t) // np.abs(d))
+        out = Tensor._wrap(q.astype(x.dtype).reshape(n, c, ho, wo))
+        return _sh.reshape(out, out.shape[1:]) if unbatched else out
     if divisor_override is not None:
         scale = np.full(ho * wo, 1.0 / divisor_override)
     else:

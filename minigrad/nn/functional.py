@@ -154,7 +154,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if x.dtype.kind != "f":
         raise TypeError(f"dropout: expected a floating point input, got {x.dtype}")
     if p == 1.0:
-        return _ew.mul(x, Tensor._wrap(np.zeros(x.shape, x.dtype)))
+        zeros = Tensor._wrap(np.zeros(x.shape, x.dtype))
+        return x.mul_(zeros) if inplace else _ew.mul(x, zeros)
     mask = effect(_out.dropout_mask, generator, x.shape, p, x.dtype)  # fresh when replayed
     return x.mul_(Tensor._wrap(mask)) if inplace else _ew.mul(x, Tensor._wrap(mask))
 
@@ -184,6 +185,9 @@ def _batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor 
     """``batch_norm``, followed by ``relu`` inside the same node when ``relu`` (Sequential's
     BatchNorm -> ReLU)."""
     x = as_tensor(input)
+    if x.shape == (0,) and all(t is None or t.shape == (0,) for t in (running_mean, running_var,
+                                                                      weight, bias)):
+        return _ew.mul(x, 1)  # PyTorch accepts an empty 1-D input (and empty statistics)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                          f"shape {x.shape}")

@@ -108,7 +108,8 @@ def col2im(cols: np.ndarray, size: Pair, kernel: Pair, stride: Pair, dilation: P
 def _unfold_fwd(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, pad: Pad4,
                 blocks: Pair) -> np.ndarray:
     cols = im2col(x, kernel, stride, dilation, pad, blocks)
-    return cols.reshape(x.shape[0], -1, blocks[0] * blocks[1])
+    n, c = x.shape[:2]  # explicit sizes: -1 is ambiguous for an empty batch
+    return cols.reshape(n, c * kernel[0] * kernel[1], blocks[0] * blocks[1])
 
 
 def _fold_fwd(cols: np.ndarray, size: Pair, kernel: Pair, stride: Pair, dilation: Pair,
@@ -141,10 +142,10 @@ def _conv_fwd(x: np.ndarray, w: np.ndarray, *b: np.ndarray, stride: Pair, dilati
     cols = im2col(x, kernel, stride, dilation, pad, blocks)  # (N, C, kh, kw, Ho, Wo)
     L = blocks[0] * blocks[1]
     if groups == 1:
-        cols = cols.reshape(n, -1, L)
+        cols = cols.reshape(n, c * kernel[0] * kernel[1], L)  # no -1: the batch may be empty
         out = np.matmul(w.reshape(cout, -1), cols)  # (N, Cout, L), already NCHW
     else:
-        cols = cols.reshape(n, groups, -1, L)
+        cols = cols.reshape(n, groups, c // groups * kernel[0] * kernel[1], L)
         out = np.matmul(w.reshape(groups, cout // groups, -1), cols)  # (N, G, Og, L)
     if cache is not None:
         cache["cols"] = cols
@@ -171,7 +172,7 @@ def _conv_vjp(xp: Any, g: Any, out: Any, args: Any, needs: Any, stride: Pair, di
             cols = cache.get("cols") if cache else None
             if cols is None:
                 cols = im2col(x, (kh, kw), stride, dilation, pad, blocks)
-            cols = cols.reshape(n, groups, -1, L)
+            cols = cols.reshape(n, groups, cg * kh * kw, L)
             # one small product per sample, summed: 3x faster than tensordot, which copies
             # both operands into (Og, N*L) and (N*L, Cg*K) first
             dw = np.add.reduce(np.matmul(gm, cols.transpose(0, 1, 3, 2)), axis=0)

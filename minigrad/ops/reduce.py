@@ -262,8 +262,8 @@ def gather(x: Any, dim: int, index: Any):
     d, idx = gather_index(x, dim, index)
     if x.ndim == 0:  # a 0-d input reads as a 1-element vector; the result has index's shape
         return gather(x.reshape(1), d, idx.reshape(-1)).reshape(idx.shape)
-    if not idx.size and idx.ndim != x.ndim:
-        return Tensor._wrap(np.empty(idx.shape, x.dtype))
+    if not idx.size and idx.ndim != x.ndim:  # picks nothing, still part of the graph
+        return x.reshape(-1)[:0].reshape(idx.shape)
     corner = tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(idx.shape))
     if any(n != m for k, (n, m) in enumerate(zip(idx.shape, x.shape)) if k != d):
         x = x[corner]

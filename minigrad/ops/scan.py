@@ -67,9 +67,18 @@ def _others(xp: Any, x: Any, axis: int | None) -> Any:
     return call(xp, PROD, xp.where(eye, np.ones((), data_of(x).dtype), xe), axis=axis + 1)
 
 
+def _divisible(out: Any, x: Any) -> bool:
+    """Whether the O(n) rule ``out / x`` is accurate to all orders: no product zero or
+    subnormal (underflowed), and no factor below 1e-4 (its second derivative subtracts terms
+    of size ``1 / x``, which would leave a rounding error of ~1e-16 / x); else the exact path."""
+    o, xd = data_of(out), data_of(x)
+    tiny = np.finfo(o.dtype).tiny if o.dtype.kind == "f" else 1
+    return bool(np.all(np.abs(o) >= tiny) and np.all(np.abs(xd) >= 1e-4))
+
+
 def _prod_rule(xp, g, out, x, axis=None, keepdims=False):
     gk = _keep(g, x.shape, axis, keepdims)
-    if not (data_of(out) == 0).any():  # a zero input, or a product that underflowed: exact path
+    if _divisible(out, x):
         return gk * (_keep(out, x.shape, axis, keepdims) / x)
     return gk * _others(xp, x, axis)
 
@@ -79,9 +88,9 @@ def _cumsum_rule(xp, g, out, x, axis=0):
 
 
 def _cumprod_rule(xp, g, out, x, axis=0):
-    if not x.ndim:
+    if not x.ndim or x.shape[axis] == 1:  # each output is its own input: the gradient is g
         return g * np.ones((), data_of(x).dtype)
-    if not (data_of(out) == 0).any():  # a zero input, or a product that underflowed: exact
+    if _divisible(out, x):
         return _rev_cumsum(xp, g * out, axis) / x
     # grad_k = sum_{i >= k} g_i prod_{j <= i, j != k} x_j, exact with zeros (O(n^2) memory)
     xe, eye = _pairs(xp, x, axis)

@@ -180,6 +180,9 @@ def _check_same(tensors: Sequence[Any], name: str):
 def cat(tensors: Sequence[Any], dim: int = 0):
     """Join tensors along an existing dimension."""
     ts = _check_same(tensors, "cat")
+    kept = [t for t in ts if t.shape != (0,)]  # PyTorch's legacy rule: 1-D empties are skipped
+    if kept and len(kept) < len(ts):
+        ts = kept
     nd = ts[0].ndim
     if not -nd <= dim < nd:
         raise IndexError(f"cat(): dim {dim} out of range for {nd}-d tensors")
