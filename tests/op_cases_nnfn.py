@@ -88,7 +88,9 @@ def _(draw):
     reduction = draw(st.sampled_from(["mean", "sum", "none"]))
     x = leaf(values(draw, shape, 0.1, 0.9))
     y = leaf(values(draw, shape, 0.0, 1.0))
-    return (lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction)), [x, y], {}
+    # eps 1e-4: the stencil's truncation error grows like 1/x^5 near x = 0.1 (1e-8 at eps 1e-3)
+    return (lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction)), [x, y], \
+        {"eps": 1e-4}
 
 
 @case("lp_norm")

@@ -54,7 +54,19 @@ def _probes():
     return [(x,), (x, y), (x, w), (m,), (m, m), (x, labels), (x, 1), (x, 1, idx), ([x, y],),
             (x, x, x), (x, (3, 2)), (x, (1, 0)), (x, *stats), (x, (4, 2, 3)), (labels,),
             (np.ones(2),), (0.0, 1.0, 3), (0.0, 1.0, (2,)), (img, kernel), (img, 2),
-            (seq, kernel[0, :, :1]), (cols, (4, 4), 2), (2, 3), ()]
+            (seq, kernel[0, :, :1]), (cols, (4, 4), 2), (2, 3), ()] + _more_probes(f64, x, y, m)
+
+
+def _more_probes(f64, x, y, m):
+    """Linear algebra, index and normalisation signatures."""
+    v = f64([0.3, -0.2, 0.5])
+    b = f64(np.linspace(-1, 1, 18).reshape(2, 3, 3))
+    i3, mask = mg.tensor([0, 2, 1]), mg.tensor([[True, False, True], [False, True, False]])
+    idx = mg.tensor([[0, 2, 1], [1, 0, 2]])
+    return [(v, v), (m, v), (b, b), (m, m, m), (v, m, v), (b, b, b), (m, b, b), ((2, 3), 1.5),
+            (x, 1, i3, y), (x, 1, i3, 0.5), (x, 1, i3), (x, (mg.tensor([0, 1]),), y),
+            (x, mask, 0.5), (x, mask, y), (x, mask), (x, 0, 1), (x, 1, 0, 2), (3,),
+            (x, 1, idx, y), (x, 1, idx, y, "sum"), (x, 1, (3, 1)), (mg.tensor([0, 2]), m), (x, (3,)), (x, [3])]
 
 
 def _graph_ops(out) -> set[str]:
