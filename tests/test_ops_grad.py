@@ -66,7 +66,8 @@ def _more_probes(f64, x, y, m):
     return [(v, v), (m, v), (b, b), (m, m, m), (v, m, v), (b, b, b), (m, b, b), ((2, 3), 1.5),
             (x, 1, i3, y), (x, 1, i3, 0.5), (x, 1, i3), (x, (mg.tensor([0, 1]),), y),
             (x, mask, 0.5), (x, mask, y), (x, mask), (x, 0, 1), (x, 1, 0, 2), (3,),
-            (x, 1, idx, y), (x, 1, idx, y, "sum"), (x, 1, (3, 1)), (mg.tensor([0, 2]), m), (x, (3,)), (x, [3])]
+            (x, 1, idx, y), (x, 1, idx, y, "sum"), (x, 1, (3, 1)), (mg.tensor([0, 2]), m),
+            (x, (3,)), (x, [3])]
 
 
 def _graph_ops(out) -> set[str]:
