@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .adaptive import check_betas, decayed_grad
+from .adaptive import check_betas, decayed_grad, ema_
 from .optimizer import Optimizer, check_hparam, params_with_grad
 
 __all__ = ["Adam", "AdamW", "adam_update"]
@@ -39,10 +39,9 @@ def adam_update(
     """One Adam step (``step`` counts from 1) in place; AMSGrad when ``max_exp_avg_sq`` is given."""
     d = decayed_grad(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
                      decoupled_weight_decay=decoupled_weight_decay)
-    t = np.subtract(d, exp_avg)
-    t *= 1.0 - beta1
-    exp_avg += t
-    exp_avg_sq *= beta2
+    t = np.empty_like(d)
+    ema_(exp_avg, d, beta1, t)
+    exp_avg_sq *= beta2  # (d*d)*(1-beta2): torch's addcmul order for Adam, not ema_sq_'s
     np.multiply(d, d, out=t)
     t *= 1.0 - beta2
     exp_avg_sq += t
